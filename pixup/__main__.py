@@ -1,0 +1,3 @@
+from pixup.cli import main
+
+main()

@@ -1,0 +1,359 @@
+"""The command line: argument parsing only. Each command's work lives in pixup.commands.
+
+Nothing heavy is imported at module level: `pixup --help` and `pixup thumb-url` must not
+pay for requests, rich or keyring.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pixup import __version__
+from pixup.errors import EXIT_CODES_HELP, EXIT_OTHER, PixupError
+
+if TYPE_CHECKING:
+    from pixup.output import Output
+    from pixup.settings import Flags
+
+HELP = f"""Upload photos to TwitrPix, img.ly and compatible servers.
+
+Examples:
+
+  pixup upload photo.jpg -m "Sunset"      prints the media URL
+
+  pixup upload *.png --json | jq -r .media.url
+
+  pixup ping --service imgly
+
+  pixup thumb-url http://img.ly/3de --html
+
+Environment: PIXUP_SERVICE, PIXUP_<SERVICE>_URL/_API/_FORMAT, PIXUP_TIMEOUT,
+PIXUP_CONFIG_DIR, PIXUP_TWITRPIX_API_KEY, PIXUP_OAUTH_CONSUMER_KEY,
+PIXUP_OAUTH_CONSUMER_SECRET, PIXUP_OAUTH_TOKEN, PIXUP_OAUTH_TOKEN_SECRET,
+PIXUP_USERNAME, PIXUP_PASSWORD.
+
+{EXIT_CODES_HELP}
+"""
+
+app = typer.Typer(
+    name="pixup",
+    help=HELP,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+config_app = typer.Typer(
+    help="Read and change settings in the config file (never secrets).",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
+app.add_typer(config_app, name="config")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pixup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    pass
+
+
+ServiceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--service",
+        "-s",
+        metavar="SERVICE",
+        help="twitrpix or imgly (default: config `service`, else twitrpix).",
+    ),
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint", metavar="URL", help="Base URL of the service (for self-hosted servers)."
+    ),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", metavar="json|xml", help="Answer format asked for: json or xml."),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", metavar="SECONDS", help="Network timeout in seconds (default 30)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log the HTTP exchange to stderr, secrets redacted.")
+]
+
+
+def _output(json_mode: bool = False, quiet: bool = False, verbose: bool = False) -> Output:
+    from pixup.output import Output
+
+    return Output(json_mode=json_mode, quiet=quiet, verbose=verbose)
+
+
+def _flags(
+    service: str | None = None,
+    api: int | None = None,
+    fmt: str | None = None,
+    endpoint: str | None = None,
+    timeout: float | None = None,
+) -> Flags:
+    from pixup.settings import Flags
+
+    return Flags(service=service, api=api, format=fmt, endpoint=endpoint, timeout=timeout)
+
+
+@app.command(
+    epilog="Examples: pixup upload photo.jpg -m 'At the beach' ; "
+    "pixup upload -s imgly --api 1 --post a.png -m 'Hi' ; pixup upload a.png --dry-run. "
+    + EXIT_CODES_HELP
+)
+def upload(
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE", help="Image files to upload.", show_default=False),
+    ],
+    service: ServiceOpt = None,
+    api: Annotated[
+        int | None, typer.Option("--api", metavar="1|2", help="API version (1 or 2).")
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("--message", "-m", metavar="TEXT", help="Text to go with the photo."),
+    ] = None,
+    post: Annotated[
+        bool, typer.Option("--post", help="Also post the message to Twitter (uploadAndPost).")
+    ] = False,
+    base64: Annotated[
+        bool, typer.Option("--base64", help="Send the media base64-encoded (TwitrPix API 1).")
+    ] = False,
+    tags: Annotated[
+        str | None,
+        typer.Option("--tags", metavar="TAGS", help="Comma-separated tags (TwitrPix API 1)."),
+    ] = None,
+    latitude: Annotated[
+        float | None,
+        typer.Option(
+            "--latitude", metavar="DEGREES", help="Where the photo was taken (TwitrPix API 1)."
+        ),
+    ] = None,
+    longitude: Annotated[
+        float | None, typer.Option("--longitude", metavar="DEGREES", help="See --latitude.")
+    ] = None,
+    fmt: FormatOpt = None,
+    endpoint: EndpointOpt = None,
+    timeout: TimeoutOpt = None,
+    json_mode: JsonOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the URLs.")] = False,
+    verbose: VerboseOpt = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the request (secrets redacted); send nothing.")
+    ] = False,
+) -> None:
+    """Upload image files; print each media URL on its own line."""
+    from pixup.commands import upload as cmd
+
+    opts = cmd.UploadOptions(
+        message=message,
+        post=post,
+        base64=base64,
+        tags=tags,
+        latitude=latitude,
+        longitude=longitude,
+        dry_run=dry_run,
+    )
+    code = cmd.run(
+        files,
+        _flags(service, api, fmt, endpoint, timeout),
+        opts,
+        _output(json_mode, quiet, verbose),
+        os.environ,
+    )
+    raise typer.Exit(code)
+
+
+@app.command(epilog="Example: pixup ping -s imgly --json. " + EXIT_CODES_HELP)
+def ping(
+    service: ServiceOpt = None,
+    fmt: FormatOpt = None,
+    endpoint: EndpointOpt = None,
+    timeout: TimeoutOpt = None,
+    json_mode: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Check that the service answers: pong, maintenance or unreachable, with the latency."""
+    from pixup.commands import ping as cmd
+
+    code = cmd.run(
+        _flags(service, None, fmt, endpoint, timeout),
+        _output(json_mode, verbose=verbose),
+        os.environ,
+    )
+    raise typer.Exit(code)
+
+
+@app.command(
+    "thumb-url",
+    epilog="Examples: pixup thumb-url 3de -s imgly --size mini ; "
+    "pixup thumb-url http://twitrpix.com/5kr --html",
+)
+def thumb_url(
+    id_or_url: Annotated[
+        str, typer.Argument(metavar="ID_OR_URL", help="A media id, or a media URL.")
+    ],
+    service: ServiceOpt = None,
+    size: Annotated[
+        str | None,
+        typer.Option(
+            "--size",
+            metavar="SIZE",
+            help="imgly: mini, thumb, medium, large, full; twitrpix: thumb, full.",
+        ),
+    ] = None,
+    as_html: Annotated[
+        bool, typer.Option("--html", help="Print the linked thumbnail as HTML.")
+    ] = False,
+    as_markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the linked thumbnail as Markdown.")
+    ] = False,
+    endpoint: EndpointOpt = None,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Print the thumbnail URL of a media id or URL (works offline)."""
+    from pixup.commands import thumb_url as cmd
+    from pixup.errors import UsageError
+    from pixup.output import Output
+
+    out = Output(json_mode=json_mode)
+    if as_html and as_markdown:
+        out.error(UsageError("--html and --markdown cannot be used together"))
+        raise typer.Exit(UsageError.exit_code)
+    style = "html" if as_html else "markdown" if as_markdown else "url"
+    code = cmd.run(
+        id_or_url,
+        _flags(service, None, None, endpoint),
+        size,
+        style,
+        out,
+        os.environ,
+    )
+    raise typer.Exit(code)
+
+
+@app.command(epilog="Example: pixup sandbox --port 8080 --data-dir ./sandbox-data")
+def sandbox(
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port to listen on (0: any free port).")
+    ] = 0,
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            metavar="DIR",
+            help="Where uploads are kept (default: a temporary folder).",
+        ),
+    ] = None,
+) -> None:
+    """Run a local server that speaks both services' APIs, for trying pixup out and for tests."""
+    from pixup.sandbox import cli as cmd
+
+    raise typer.Exit(cmd.run(host, port, data_dir))
+
+
+# --- config ---------------------------------------------------------------------------
+
+ConfigJsonOpt = Annotated[bool, typer.Option("--json", help="Answer as a JSON object.")]
+KeyArg = Annotated[str, typer.Argument(metavar="KEY", help="e.g. service, imgly.url, twitrpix.api")]
+
+
+@config_app.command("path")
+def config_path() -> None:
+    """Print where the config file is (PIXUP_CONFIG_DIR moves it)."""
+    from pixup.commands import config_cmd
+
+    raise typer.Exit(config_cmd.path(_output(), os.environ))
+
+
+@config_app.command("get")
+def config_get(key: KeyArg, json_mode: ConfigJsonOpt = False) -> None:
+    """Print the value of KEY (exit 1 when it is not set)."""
+    from pixup.commands import config_cmd
+
+    raise typer.Exit(config_cmd.get(key, _output(json_mode), os.environ))
+
+
+@config_app.command("set")
+def config_set(
+    key: KeyArg,
+    value: Annotated[str, typer.Argument(metavar="VALUE")],
+    json_mode: ConfigJsonOpt = False,
+) -> None:
+    """Set KEY to VALUE, e.g. `pixup config set imgly.url http://localhost:8080`."""
+    from pixup.commands import config_cmd
+
+    raise typer.Exit(config_cmd.set_(key, value, _output(json_mode), os.environ))
+
+
+@config_app.command("unset")
+def config_unset(key: KeyArg, json_mode: ConfigJsonOpt = False) -> None:
+    """Remove KEY from the config file."""
+    from pixup.commands import config_cmd
+
+    raise typer.Exit(config_cmd.unset(key, _output(json_mode), os.environ))
+
+
+@config_app.command("list")
+def config_list(json_mode: ConfigJsonOpt = False) -> None:
+    """Print every key set in the config file."""
+    from pixup.commands import config_cmd
+
+    raise typer.Exit(config_cmd.list_(_output(json_mode), os.environ))
+
+
+def main() -> None:
+    """Entry point: a PixupError or a bug ends in one line on stderr, never a traceback."""
+    try:
+        app()
+    except PixupError as err:
+        sys.stderr.write(f"pixup: error: {err.message}\n")
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("pixup: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`pixup upload ... | head -1`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_OTHER)
+    except Exception as exc:
+        if os.environ.get("PIXUP_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"pixup: internal error: {type(exc).__name__}: {exc} "
+            "(set PIXUP_DEBUG=1 for a traceback, and please report it)\n"
+        )
+        sys.exit(EXIT_OTHER)
+
+
+if __name__ == "__main__":
+    main()

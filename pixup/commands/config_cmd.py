@@ -1,0 +1,74 @@
+"""`pixup config`: read and change the config file (settings only, never secrets)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pixup import config as cfgmod
+from pixup.errors import NotSetError, PixupError
+from pixup.output import Output
+
+
+def _guard(out: Output, action: Any) -> int:
+    try:
+        action()
+    except PixupError as err:
+        out.error(err)
+        if out.json_mode:
+            out.json({"ok": False, "error": err.to_json()})
+        return err.exit_code
+    return 0
+
+
+def path(out: Output, env: Mapping[str, str]) -> int:
+    return _guard(out, lambda: out.line(str(cfgmod.config_path(env))))
+
+
+def get(key: str, out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        cfgmod.spec_for(key)
+        cfg = cfgmod.load(cfgmod.config_path(env))
+        value = cfg.get(key)
+        if out.json_mode:
+            out.json({"ok": True, "key": key, "value": value})
+        elif value is None:
+            raise NotSetError(f"{key} is not set")
+        else:
+            out.line(str(value))
+
+    return _guard(out, action)
+
+
+def set_(key: str, value: str, out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        parsed = cfgmod.validate(key, value)
+        cfgmod.update(cfgmod.config_path(env), lambda cfg: cfg.set(key, parsed))
+        if out.json_mode:
+            out.json({"ok": True, "key": key, "value": parsed})
+
+    return _guard(out, action)
+
+
+def unset(key: str, out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        cfgmod.spec_for(key)
+        removed: list[bool] = []
+        cfgmod.update(cfgmod.config_path(env), lambda cfg: removed.append(cfg.unset(key)))
+        if out.json_mode:
+            out.json({"ok": True, "key": key, "removed": removed[0]})
+
+    return _guard(out, action)
+
+
+def list_(out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        cfg = cfgmod.load(cfgmod.config_path(env))
+        items = dict(cfg.items())
+        if out.json_mode:
+            out.json({"ok": True, "path": str(cfg.path), "values": items})
+            return
+        for key, value in items.items():
+            out.line(f"{key} = {value}")
+
+    return _guard(out, action)

@@ -1,0 +1,119 @@
+"""`pixup thumb-url`: thumbnail URLs and embed snippets, worked out offline.
+
+This path must stay light: no requests, no XML parser, no keyring, no rich.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from pixup import config as cfgmod
+from pixup import providers
+from pixup.errors import PixupError, UsageError
+from pixup.models import Credentials
+from pixup.output import Output
+from pixup.providers.base import Provider, Target, check_media_id
+from pixup.settings import Flags, resolve
+
+
+def run(
+    id_or_url: str,
+    flags: Flags,
+    size: str | None,
+    style: str,
+    out: Output,
+    env: Mapping[str, str],
+) -> int:
+    try:
+        obj = build(id_or_url, flags, size, env)
+    except PixupError as err:
+        out.error(err)
+        if out.json_mode:
+            out.json(
+                {"ok": False, "service": flags.service, "input": id_or_url, "error": err.to_json()}
+            )
+        return err.exit_code
+    if out.json_mode:
+        out.json(obj)
+    else:
+        out.line(str(obj[style if style != "url" else "thumb_url"]))
+    return 0
+
+
+def build(
+    id_or_url: str, flags: Flags, size: str | None, env: Mapping[str, str]
+) -> dict[str, str | bool]:
+    config = cfgmod.load(cfgmod.config_path(env))
+    text = id_or_url.strip()
+    is_url = "://" in text
+    if is_url:
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"{id_or_url!r} is not an http:// or https:// URL")
+        segments = [s for s in parts.path.split("/") if s]
+        if not segments:
+            raise UsageError(f"{id_or_url!r} has no media id in its path")
+        media_id = check_media_id(segments[-1])
+    else:
+        media_id = check_media_id(text)
+
+    if is_url:
+        provider, target = _owner(text, flags, env, config)
+    else:
+        settings = resolve(flags, env, config, Credentials())
+        provider, target = settings.provider, settings.target
+    chosen = provider.check_size(size or provider.default_thumb_size)
+    thumb = provider.thumb_url(target, media_id, chosen)
+    media = provider.media_url(target, media_id)
+    return {
+        "ok": True,
+        "service": provider.name,
+        "id": media_id,
+        "size": chosen,
+        "thumb_url": thumb,
+        "media_url": media,
+        "html": f'<a href="{html.escape(media)}"><img src="{html.escape(thumb)}"></a>',
+        "markdown": f"[![{media_id}]({thumb})]({media})",
+    }
+
+
+def _owner(
+    url: str, flags: Flags, env: Mapping[str, str], config: cfgmod.ConfigFile
+) -> tuple[Provider, Target]:
+    """The service and base URL a media URL belongs to.
+
+    A service's well-known host means its public servers; a URL on a configured base URL
+    means that self-hosted server; with --service, any other URL's own origin is the base.
+    The default service wins a tie.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    candidates = [providers.get(flags.service)] if flags.service else providers.all_providers()
+    matches: list[tuple[Provider, Target]] = []
+    for p in candidates:
+        configured = resolve(
+            Flags(service=p.name, endpoint=flags.endpoint), env, config, Credentials()
+        ).target
+        if host in p.hosts:
+            matches.append((p, replace(configured, base_url=p.default_base_url)))
+        elif p.owns_url(url, configured):
+            matches.append((p, configured))
+    if flags.service:
+        if matches:
+            return matches[0]
+        p = candidates[0]
+        configured = resolve(flags, env, config, Credentials()).target
+        origin = urlsplit(url)._replace(path="", query="", fragment="").geturl()
+        return p, replace(configured, base_url=origin)
+    if len(matches) == 1:
+        return matches[0]
+    default = resolve(Flags(endpoint=flags.endpoint), env, config, Credentials()).provider
+    for p, target in matches:
+        if p is default:
+            return p, target
+    if matches:
+        names = ", ".join(p.name for p, _ in matches)
+        raise UsageError(f"{url} could belong to {names}; pass --service")
+    raise UsageError(f"cannot tell which service {url} belongs to; pass --service")

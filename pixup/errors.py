@@ -1,0 +1,98 @@
+"""Every error pixup reports to a user.
+
+Each class carries the exit code and the ``kind`` of the ``--json`` error object, so
+the commands never map exceptions to exit codes themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+# Documented in README.md ("Exit codes") and in `pixup --help`.
+EXIT_OK = 0
+EXIT_OTHER = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_REJECTED = 4
+EXIT_NETWORK = 5
+EXIT_SERVER = 6
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 success; 2 usage or configuration error; 3 authentication failed or "
+    "credentials missing; 4 the media was rejected (by the service or by pixup's checks); "
+    "5 network error (unreachable, timeout, TLS); 6 the service failed (5xx, maintenance, "
+    "unparseable answer); 1 anything else."
+)
+
+
+class PixupError(Exception):
+    """Base of every error that ends a command with a one-line message."""
+
+    kind: ClassVar[str] = "other"
+    exit_code: ClassVar[int] = EXIT_OTHER
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "http_status": self.http_status,
+            "message": self.message,
+        }
+
+
+class UsageError(PixupError):
+    kind = "usage"
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(PixupError):
+    kind = "config"
+    exit_code = EXIT_USAGE
+
+
+class AuthError(PixupError):
+    kind = "auth"
+    exit_code = EXIT_AUTH
+
+
+class RejectedError(PixupError):
+    kind = "rejected"
+    exit_code = EXIT_REJECTED
+
+
+class NetworkError(PixupError):
+    kind = "network"
+    exit_code = EXIT_NETWORK
+
+
+class ServerError(PixupError):
+    kind = "server"
+    exit_code = EXIT_SERVER
+
+
+class NotSetError(PixupError):
+    """`pixup config get` of a key that has no value (exit 1, as `git config` does)."""
+
+    kind = "config"
+    exit_code = EXIT_OTHER
+
+
+def error_for_status(status: int, message: str, code: int | None = None) -> PixupError:
+    """The error class an HTTP status implies when the body names no known error code."""
+    if status in (401, 403):
+        return AuthError(message, code=code, http_status=status)
+    if 400 <= status < 500 and status not in (404, 405, 429):
+        return RejectedError(message, code=code, http_status=status)
+    return ServerError(message, code=code, http_status=status)

@@ -1,0 +1,153 @@
+"""Plain data passed between the pure provider functions and the I/O around them.
+
+Nothing here imports requests: a provider builds a :class:`RequestSpec` and parses a
+:class:`RawResponse`, and only ``transport`` turns one into the other over the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+REDACTED = "***"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Everything secret or account-bound a provider may need. ``repr`` shows no value."""
+
+    api_key: str | None = field(default=None, repr=False)
+    consumer_key: str | None = field(default=None, repr=False)
+    consumer_secret: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    token_secret: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    # Credentials that are not secret: they may be shown in --dry-run and -v output.
+    PUBLIC = frozenset({"username"})
+
+    def secret_values(self) -> list[str]:
+        """Values that must never appear in any output, longest first."""
+        values = [
+            getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in self.PUBLIC and getattr(self, f.name)
+        ]
+        return sorted(values, key=len, reverse=True)
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """A file sent as one multipart field, streamed from disk at send time."""
+
+    field: str
+    path: Path
+    filename: str
+    content_type: str
+    base64: bool = False
+
+
+@dataclass
+class RequestSpec:
+    """One HTTP request, described without performing it."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    files: list[FilePart] = field(default_factory=list)
+    # Names of form fields and headers whose values are secret, for redaction.
+    secret_fields: frozenset[str] = frozenset()
+    secret_headers: frozenset[str] = frozenset()
+
+    def redacted(self) -> dict[str, Any]:
+        """The request as shown by --dry-run and -v: every secret replaced."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "headers": {
+                k: (REDACTED if k in self.secret_headers else v) for k, v in self.headers.items()
+            },
+            "fields": [[k, REDACTED if k in self.secret_fields else v] for k, v in self.fields],
+            "files": [
+                {
+                    "field": f.field,
+                    "path": str(f.path),
+                    "filename": f.filename,
+                    "content_type": f.content_type,
+                    "encoding": "base64" if f.base64 else "binary",
+                }
+                for f in self.files
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """What came back: status, headers (lower-cased names) and at most the capped body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    url: str = ""
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class UploadParams:
+    """What the user asked to upload, and how."""
+
+    path: Path
+    filename: str
+    content_type: str
+    message: str | None = None
+    post: bool = False
+    base64: bool = False
+    tags: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Media:
+    id: str | None = None
+    url: str | None = None
+    thumb_url: str | None = None
+    full_url: str | None = None
+    text: str | None = None
+    width: int | None = None
+    height: int | None = None
+    size: int | None = None
+    type: str | None = None
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    id: str | None = None
+    screen_name: str | None = None
+    profile_url: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    media: Media
+    user: User = User()
+    status_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PingResult:
+    """``status`` is ``pong``, ``maintenance`` or ``up`` (a service without a ping answered)."""
+
+    status: str
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("pong", "up")

@@ -1,0 +1,152 @@
+"""What pixup prints: data on stdout, everything for humans on stderr.
+
+Every object written under ``--json`` is built here, so the documented schema lives in
+one place. Every string that leaves pixup passes :meth:`Output.redact` first: a hostile
+server echoing a secret back cannot make pixup print it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from pixup.errors import PixupError
+from pixup.models import REDACTED, UploadResult
+
+
+class Output:
+    def __init__(
+        self,
+        *,
+        json_mode: bool = False,
+        quiet: bool = False,
+        verbose: bool = False,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
+        self.json_mode = json_mode
+        self.quiet = quiet
+        self.verbose = verbose
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self._secrets: list[str] = []
+
+    # --- redaction ------------------------------------------------------------------
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        # Very short values would blank out ordinary words; real secrets are long.
+        merged = set(self._secrets) | {v for v in values if len(v) >= 4}
+        self._secrets = sorted(merged, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def _redact_obj(self, obj: Any) -> Any:
+        if isinstance(obj, str):
+            return self.redact(obj)
+        if isinstance(obj, dict):
+            return {k: self._redact_obj(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [self._redact_obj(v) for v in obj]
+        return obj
+
+    # --- streams --------------------------------------------------------------------
+
+    def line(self, text: str) -> None:
+        """One line of data on stdout."""
+        self.stdout.write(self.redact(text) + "\n")
+        self.stdout.flush()
+
+    def json(self, obj: dict[str, Any]) -> None:
+        """One JSON object on one line of stdout (NDJSON)."""
+        self.stdout.write(json.dumps(self._redact_obj(obj), ensure_ascii=False) + "\n")
+        self.stdout.flush()
+
+    def error(self, err: PixupError | str) -> None:
+        message = err.message if isinstance(err, PixupError) else err
+        self.stderr.write(f"pixup: error: {self.redact(message)}\n")
+        self.stderr.flush()
+
+    def warn(self, message: str) -> None:
+        self.stderr.write(f"pixup: warning: {self.redact(message)}\n")
+        self.stderr.flush()
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self.stderr.write(self.redact(message) + "\n")
+            self.stderr.flush()
+
+    def debug(self, message: str) -> None:
+        if self.verbose:
+            self.stderr.write(f"pixup: {self.redact(message)}\n")
+            self.stderr.flush()
+
+    @property
+    def fancy(self) -> bool:
+        """Rich decoration on stderr: only for a person at a terminal."""
+        return not (self.quiet or self.json_mode) and _isatty(self.stderr)
+
+    def details(self, title: str, rows: list[tuple[str, str | None]]) -> None:
+        if not self.fancy:
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, show_header=False, box=None, title_justify="left")
+        table.add_column(style="bold cyan")
+        table.add_column()
+        for key, value in rows:
+            if value:
+                table.add_row(key, self.redact(value))
+        Console(file=self.stderr).print(table)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# --- the --json schema --------------------------------------------------------------
+
+
+def upload_ok(service: str, api: int | None, file: str, result: UploadResult) -> dict[str, Any]:
+    return {
+        "ok": True,
+        "service": service,
+        "api": api,
+        "file": file,
+        "media": asdict(result.media),
+        "user": asdict(result.user),
+        "status_id": result.status_id,
+    }
+
+
+def upload_failed(
+    service: str | None, api: int | None, file: str, err: PixupError
+) -> dict[str, Any]:
+    return {"ok": False, "service": service, "api": api, "file": file, "error": err.to_json()}
+
+
+def ping_obj(
+    service: str | None,
+    endpoint: str | None,
+    status: str,
+    latency_ms: float | None,
+    err: PixupError | None = None,
+) -> dict[str, Any]:
+    return {
+        "ok": err is None and status in ("pong", "up"),
+        "service": service,
+        "endpoint": endpoint,
+        "status": status,
+        "latency_ms": None if latency_ms is None else round(latency_ms, 1),
+        "error": None if err is None else err.to_json(),
+    }

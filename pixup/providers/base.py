@@ -1,0 +1,160 @@
+"""What every provider offers the commands: pure request builders and response parsers.
+
+A provider never performs I/O. Built-in providers subclass :class:`Provider` in code;
+providers a user describes as data can subclass it too and join the same registry.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pixup.errors import UsageError
+from pixup.models import (
+    Credentials,
+    FilePart,
+    PingResult,
+    RawResponse,
+    RequestSpec,
+    UploadParams,
+    UploadResult,
+)
+
+FORMATS = ("json", "xml")
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how to talk to a service, resolved from flags, environment and config."""
+
+    base_url: str
+    api: int
+    format: str = "json"
+    verify_url: str = ""
+
+    @property
+    def base(self) -> str:
+        return self.base_url.rstrip("/")
+
+
+class Provider(ABC):
+    name: str
+    title: str
+    default_base_url: str
+    apis: tuple[int, ...]
+    default_api: int
+    formats: tuple[str, ...] = FORMATS
+    thumb_sizes: tuple[str, ...]
+    default_thumb_size: str
+    # Hosts whose URLs belong to this service, so `thumb-url URL` can tell the service.
+    hosts: frozenset[str] = frozenset()
+
+    @abstractmethod
+    def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:
+        """Names of the :class:`Credentials` fields an upload needs."""
+
+    @abstractmethod
+    def build_upload(
+        self, target: Target, params: UploadParams, creds: Credentials
+    ) -> RequestSpec: ...
+
+    @abstractmethod
+    def parse_upload(self, target: Target, resp: RawResponse) -> UploadResult: ...
+
+    @abstractmethod
+    def build_ping(self, target: Target) -> RequestSpec: ...
+
+    @abstractmethod
+    def parse_ping(self, target: Target, resp: RawResponse) -> PingResult: ...
+
+    @abstractmethod
+    def media_url(self, target: Target, media_id: str) -> str: ...
+
+    @abstractmethod
+    def thumb_url(self, target: Target, media_id: str, size: str) -> str: ...
+
+    def is_default_base(self, target: Target) -> bool:
+        return target.base == self.default_base_url.rstrip("/")
+
+    def check_api(self, api: int) -> int:
+        if api not in self.apis:
+            raise UsageError(
+                f"{self.name} has no API {api}; choose one of: {', '.join(map(str, self.apis))}"
+            )
+        return api
+
+    def check_size(self, size: str) -> str:
+        if size not in self.thumb_sizes:
+            raise UsageError(
+                f"{self.name} has no thumbnail size {size!r}; choose one of: "
+                f"{', '.join(self.thumb_sizes)}"
+            )
+        return size
+
+    def owns_url(self, url: str, target: Target | None = None) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        if host in self.hosts:
+            return True
+        if target is not None and not self.is_default_base(target):
+            return _same_origin(url, target.base_url)
+        return False
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.hostname or "").lower() == (pb.hostname or "").lower() and (
+        pa.port or _default_port(pa.scheme)
+    ) == (pb.port or _default_port(pb.scheme))
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def check_media_id(media_id: str) -> str:
+    if not _ID_RE.match(media_id):
+        raise UsageError(
+            f"{media_id!r} is not a media id (letters, digits, '-' and '_') nor a media URL"
+        )
+    return media_id
+
+
+def reject_options(params: UploadParams, allowed: set[str], where: str) -> None:
+    """A usage error for an upload option the chosen service and API cannot carry,
+    rather than dropping it silently."""
+    given = {
+        "--post": params.post,
+        "--base64": params.base64,
+        "--tags": params.tags is not None,
+        "--latitude/--longitude": params.latitude is not None or params.longitude is not None,
+        "--message": params.message is not None,
+    }
+    for option, used in given.items():
+        if used and option not in allowed:
+            raise UsageError(f"{option} is not supported by {where}")
+
+
+def echo_auth(target: Target, creds: Credentials) -> dict[str, str]:
+    """OAuth Echo headers for an upload (see :mod:`pixup.oauth_echo`)."""
+    from pixup.oauth_echo import echo_headers
+
+    return echo_headers(
+        target.verify_url,
+        consumer_key=creds.consumer_key or "",
+        consumer_secret=creds.consumer_secret or "",
+        token=creds.token or "",
+        token_secret=creds.token_secret or "",
+    )
+
+
+def media_part(params: UploadParams, field: str = "media") -> FilePart:
+    return FilePart(
+        field=field,
+        path=params.path,
+        filename=params.filename,
+        content_type=params.content_type,
+        base64=params.base64,
+    )

@@ -1,0 +1,202 @@
+"""Turn a response body, XML or JSON, into one nested-dict shape that parsers share.
+
+An XML element becomes a dict of its attributes and children (or its text when it has
+neither), so ``<response status="fail"><error code="1"/></response>`` reads exactly like
+the services' JSON ``{"response": {"status": "fail", "error": {"code": 1}}}``.
+XML is parsed only with defusedxml, with DTDs refused outright: no service sends one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pixup.errors import (
+    AuthError,
+    PixupError,
+    RejectedError,
+    ServerError,
+    error_for_status,
+)
+from pixup.models import RawResponse
+
+Document = dict[str, Any]
+
+
+def _describe(resp: RawResponse) -> str:
+    return f"HTTP {resp.status}"
+
+
+def sniff_format(resp: RawResponse, expected: str) -> str:
+    """The body's real format: its leading byte wins over headers and the asked format."""
+    head = resp.body.lstrip()[:1]
+    if head == b"<":
+        return "xml"
+    if head in (b"{", b"["):
+        return "json"
+    if "xml" in resp.content_type:
+        return "xml"
+    if "json" in resp.content_type:
+        return "json"
+    return expected
+
+
+def load(resp: RawResponse, expected: str) -> Document:
+    """Parse ``resp`` into a dict, or raise :class:`ServerError` saying what was wrong."""
+    if not resp.body.strip():
+        raise ServerError(
+            f"the service answered {_describe(resp)} with an empty body", http_status=resp.status
+        )
+    fmt = sniff_format(resp, expected)
+    if fmt == "xml":
+        return _load_xml(resp)
+    return _load_json(resp)
+
+
+def _load_json(resp: RawResponse) -> Document:
+    try:
+        data = json.loads(resp.body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ServerError(
+            f"the service answered {_describe(resp)} with a body that is not UTF-8",
+            http_status=resp.status,
+        ) from None
+    except ValueError as exc:
+        raise ServerError(
+            f"the service answered {_describe(resp)} with malformed JSON ({exc.msg} at line "
+            f"{exc.lineno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else f"the service answered {_describe(resp)} with malformed JSON",
+            http_status=resp.status,
+        ) from None
+    if not isinstance(data, dict):
+        raise ServerError(
+            f"the service answered {_describe(resp)} with JSON that is not an object",
+            http_status=resp.status,
+        )
+    return data
+
+
+def _load_xml(resp: RawResponse) -> Document:
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as DET
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = DET.fromstring(resp.body, forbid_dtd=True)
+    except DefusedXmlException:
+        raise ServerError(
+            f"the service answered {_describe(resp)} with XML that uses a DTD or entities; "
+            "pixup refuses to parse it",
+            http_status=resp.status,
+        ) from None
+    except ParseError as exc:
+        raise ServerError(
+            f"the service answered {_describe(resp)} with malformed XML ({exc})",
+            http_status=resp.status,
+        ) from None
+    return {_local(root.tag): _element_value(root)}
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _element_value(elem: Any) -> Any:
+    children = list(elem)
+    if not children and not elem.attrib:
+        return (elem.text or "").strip()
+    value: dict[str, Any] = dict(elem.attrib)
+    for child in children:
+        value.setdefault(_local(child.tag), _element_value(child))
+    return value
+
+
+def scalar(value: Any) -> str | None:
+    """A scalar field as text; ``None`` when absent, empty or not a scalar at all."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = str(value).strip()
+    return text or None
+
+
+def integer(value: Any) -> int | None:
+    """A count such as width or size; ``None`` when absent or not a whole number."""
+    text = scalar(value)
+    if text is None:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+def sub(doc: Any, key: str) -> dict[str, Any]:
+    """A nested object, or an empty one when it is missing or of the wrong shape."""
+    if isinstance(doc, dict):
+        value = doc.get(key)
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Server-supplied text made safe for a one-line message: no control characters."""
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def body_snippet(resp: RawResponse) -> str:
+    text = one_line(resp.body[:2048].decode("utf-8", errors="replace"))
+    return text or "no body"
+
+
+def load_answer(resp: RawResponse, expected: str) -> Document:
+    """Like :func:`load`, but a non-2xx answer that cannot be parsed is reported by its
+    status (a proxy's HTML 502 page is a server failure, not "malformed XML")."""
+    try:
+        return load(resp, expected)
+    except ServerError:
+        if 200 <= resp.status < 300:
+            raise
+        raise error_for_status(
+            resp.status, f"the service answered HTTP {resp.status}: {body_snippet(resp)}"
+        ) from None
+
+
+# Error codes both services document; anything else is judged by the HTTP status.
+_CODE_ERRORS: dict[int, type[PixupError]] = {
+    999: AuthError,
+    1000: ServerError,
+    1001: AuthError,
+    1002: RejectedError,
+    1003: RejectedError,
+    1004: RejectedError,
+}
+
+
+def failure(service: str, resp: RawResponse, code: int | None, msg: str | None) -> PixupError:
+    text = one_line(msg) if msg else "no message"
+    detail = f"{service}: {text}" + (f" (error {code})" if code is not None else "")
+    cls = _CODE_ERRORS.get(code) if code is not None else None
+    if cls is not None:
+        return cls(detail, code=code, http_status=resp.status)
+    if 200 <= resp.status < 300:
+        return ServerError(detail, code=code, http_status=resp.status)
+    return error_for_status(resp.status, detail, code=code)
+
+
+def find_failure(node: dict[str, Any]) -> tuple[int | None, str | None] | None:
+    """``(code, msg)`` when ``node`` is a failure answer in either service's style:
+    ``status="fail"`` or ``stat="fail"`` with an ``error`` or ``err`` child."""
+    state = scalar(node.get("status")) or scalar(node.get("stat"))
+    err = sub(node, "error") or sub(node, "err")
+    if state != "fail" and not err:
+        return None
+    code_text = scalar(err.get("code"))
+    code = int(code_text) if code_text and code_text.lstrip("-").isdigit() else None
+    return code, scalar(err.get("msg")) or scalar(err.get("message"))

@@ -1,0 +1,151 @@
+"""TwitrPix: API 1 (OAuth credentials as form fields) and API 2 (OAuth Echo)."""
+
+from __future__ import annotations
+
+from pixup.errors import ServerError, UsageError
+from pixup.models import (
+    Credentials,
+    Media,
+    PingResult,
+    RawResponse,
+    RequestSpec,
+    UploadParams,
+    UploadResult,
+    User,
+)
+from pixup.oauth_echo import ECHO_AUTH_HEADER
+from pixup.providers import decode
+from pixup.providers.base import Provider, Target, echo_auth, media_part, reject_options
+
+OAUTH_CREDENTIALS = ("consumer_key", "consumer_secret", "token", "token_secret")
+
+
+class TwitrPix(Provider):
+    name = "twitrpix"
+    title = "TwitrPix"
+    default_base_url = "http://api.twitrpix.com"
+    apis = (1, 2)
+    default_api = 1
+    thumb_sizes = ("thumb", "full")
+    default_thumb_size = "thumb"
+    hosts = frozenset({"twitrpix.com", "www.twitrpix.com", "img.twitrpix.com", "api.twitrpix.com"})
+
+    page_base = "http://twitrpix.com"
+    image_base = "http://img.twitrpix.com"
+
+    def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:
+        return ("api_key", *OAUTH_CREDENTIALS)
+
+    def build_upload(self, target: Target, params: UploadParams, creds: Credentials) -> RequestSpec:
+        fmt = target.format
+        if target.api == 1:
+            reject_options(
+                params,
+                {"--post", "--base64", "--tags", "--latitude/--longitude", "--message"},
+                "TwitrPix",
+            )
+            endpoint = "uploadAndPost" if params.post else "upload"
+            fields = [
+                ("api_key", creds.api_key or ""),
+                ("consumer_token", creds.consumer_key or ""),
+                ("consumer_secret", creds.consumer_secret or ""),
+                ("oauth_token", creds.token or ""),
+                ("oauth_secret", creds.token_secret or ""),
+            ]
+            if params.message is not None:
+                fields.append(("message", params.message))
+            if params.tags is not None:
+                fields.append(("tags", params.tags))
+            if params.latitude is not None:
+                fields.append(("latitude", repr(params.latitude)))
+            if params.longitude is not None:
+                fields.append(("longitude", repr(params.longitude)))
+            if params.base64:
+                fields.append(("base64", "true"))
+            return RequestSpec(
+                method="POST",
+                url=f"{target.base}/1/{endpoint}.{fmt}",
+                fields=fields,
+                files=[media_part(params)],
+                secret_fields=frozenset(
+                    {"api_key", "consumer_token", "consumer_secret", "oauth_token", "oauth_secret"}
+                ),
+            )
+        reject_options(params, {"--message"}, "TwitrPix API 2 (use --api 1)")
+        fields = [("api_key", creds.api_key or "")]
+        if params.message is not None:
+            fields.append(("message", params.message))
+        return RequestSpec(
+            method="POST",
+            url=f"{target.base}/2/upload.{fmt}",
+            headers=echo_auth(target, creds),
+            fields=fields,
+            files=[media_part(params)],
+            secret_fields=frozenset({"api_key"}),
+            secret_headers=frozenset({ECHO_AUTH_HEADER}),
+        )
+
+    def parse_upload(self, target: Target, resp: RawResponse) -> UploadResult:
+        doc = decode.load_answer(resp, target.format)
+        node = decode.sub(doc, "response")
+        failed = decode.find_failure(node)
+        if failed is not None:
+            raise decode.failure(self.name, resp, *failed)
+        media = decode.sub(node, "media")
+        url = decode.scalar(media.get("url"))
+        if url is None:
+            raise ServerError(
+                f"{self.name}: the answer (HTTP {resp.status}) has no media URL: "
+                f"{decode.body_snippet(resp)}",
+                http_status=resp.status,
+            )
+        if not 200 <= resp.status < 300:
+            raise ServerError(
+                f"{self.name}: the service answered HTTP {resp.status} with a success body",
+                http_status=resp.status,
+            )
+        user = decode.sub(node, "user")
+        return UploadResult(
+            media=Media(
+                id=decode.scalar(media.get("id")),
+                url=url,
+                thumb_url=decode.scalar(media.get("thumb")),
+                full_url=decode.scalar(media.get("full")),
+                text=decode.scalar(media.get("text")),
+            ),
+            user=User(
+                id=decode.scalar(user.get("id")),
+                screen_name=decode.scalar(user.get("screen_name")),
+                profile_url=decode.scalar(user.get("profile_url")),
+            ),
+        )
+
+    def build_ping(self, target: Target) -> RequestSpec:
+        return RequestSpec(method="GET", url=f"{target.base}/1/ping.{target.format}")
+
+    def parse_ping(self, target: Target, resp: RawResponse) -> PingResult:
+        doc = decode.load_answer(resp, target.format)
+        node = decode.sub(doc, "response")
+        failed = decode.find_failure(node)
+        if failed is not None:
+            raise decode.failure(self.name, resp, *failed)
+        message = decode.scalar(node.get("message"))
+        if message in ("pong", "maintenance") and 200 <= resp.status < 300:
+            return PingResult(status=message, message=message)
+        raise ServerError(
+            f"{self.name}: unexpected ping answer (HTTP {resp.status}): "
+            f"{decode.body_snippet(resp)}",
+            http_status=resp.status,
+        )
+
+    def media_url(self, target: Target, media_id: str) -> str:
+        base = self.page_base if self.is_default_base(target) else target.base
+        return f"{base}/{media_id}"
+
+    def thumb_url(self, target: Target, media_id: str, size: str) -> str:
+        base = self.image_base if self.is_default_base(target) else target.base
+        if size == "full":
+            return f"{base}/{media_id}"
+        if size == "thumb":
+            return f"{base}/thumb/{media_id}"
+        raise UsageError(f"{self.name} has no thumbnail size {size!r}")

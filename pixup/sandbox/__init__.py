@@ -1,0 +1,1 @@
+"""A local stand-in for both services (``pip install 'pixup[sandbox]'``)."""

@@ -1,0 +1,36 @@
+"""The sandbox's one account. These values are public on purpose: they unlock nothing
+but a local sandbox, and `pixup sandbox` prints them when it starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Account:
+    api_key: str = "sandbox-api-key-0123456789"
+    consumer_key: str = "sandboxconsumerkey00001"
+    consumer_secret: str = "sandbox-consumer-secret-42"
+    token: str = "42-sandboxaccesstoken0001"
+    token_secret: str = "sandbox-token-secret-42"
+    username: str = "sandboxuser"
+    password: str = "sandbox-password-42"
+    user_id: str = "42"
+    screen_name: str = "sandboxuser"
+
+    def environment(self, base_url: str) -> dict[str, str]:
+        """The environment that points pixup at a sandbox at ``base_url``."""
+        return {
+            "PIXUP_TWITRPIX_URL": base_url,
+            "PIXUP_IMGLY_URL": base_url,
+            "PIXUP_TWITRPIX_API_KEY": self.api_key,
+            "PIXUP_OAUTH_CONSUMER_KEY": self.consumer_key,
+            "PIXUP_OAUTH_CONSUMER_SECRET": self.consumer_secret,
+            "PIXUP_OAUTH_TOKEN": self.token,
+            "PIXUP_OAUTH_TOKEN_SECRET": self.token_secret,
+            "PIXUP_USERNAME": self.username,
+            "PIXUP_PASSWORD": self.password,
+        }
+
+
+SANDBOX = Account()

@@ -1,0 +1,421 @@
+"""A local server that speaks TwitrPix (API 1 and 2) and img.ly (API 1 and 2).
+
+It checks credentials as the real services do (OAuth Echo signatures verified by
+oauthlib's server code), stores what is uploaded on disk and serves it back. Every
+route answers in the documented shapes; anything undocumented is kept plain.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from pixup.media import dimensions, sniff_type
+from pixup.oauth_echo import DEFAULT_VERIFY_URL, ECHO_AUTH_HEADER, ECHO_PROVIDER_HEADER
+from pixup.sandbox import oauth
+from pixup.sandbox.accounts import SANDBOX
+
+DEFAULT_MAX_SIZE = 4 * 1024 * 1024
+VERIFY_PATH = "/1/account/verify_credentials.json"
+
+TWITRPIX_ERRORS = {
+    999: "Invalid or missing API key",
+    1000: "Unknown error",
+    1001: "Unable to authenticate",
+    1002: "Media not attached",
+    1003: "Media not supported",
+    1004: "Media exceeds maximum size",
+}
+IMGLY_V1_ERRORS = {
+    1001: "Invalid twitter username or password",
+    1002: "Image not found",
+    1003: "Invalid image type",
+    1004: "Image larger than 4MB",
+}
+
+
+class _Failure(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Upload:
+    id: str
+    service: str
+    api: int
+    endpoint: str
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    message: str | None
+    posted: bool
+    fields: list[str]
+    base64: bool
+    timestamp: str
+
+
+@dataclass
+class State:
+    """What the sandbox remembers; tests read it through ``GET /_sandbox/uploads``."""
+
+    data_dir: Path
+    max_size: int = DEFAULT_MAX_SIZE
+    maintenance: bool = False
+    uploads: list[Upload] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Request(Request):
+    # A base64 upload arrives as a form field, not a file: let it be as big as a file.
+    max_form_memory_size = 64 * 1024 * 1024
+
+
+class SandboxApp:
+    def __init__(self, data_dir: Path, max_size: int = DEFAULT_MAX_SIZE) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.state = State(data_dir=data_dir, max_size=max_size)
+        self.url_map = Map(
+            [
+                Rule("/", endpoint="index"),
+                Rule("/1/ping.<fmt>", endpoint="ping"),
+                Rule(
+                    "/1/<any(upload, uploadAndPost):action>.<fmt>",
+                    endpoint="twitrpix_v1",
+                    methods=["POST"],
+                ),
+                Rule("/2/upload.<fmt>", endpoint="twitrpix_v2", methods=["POST"]),
+                Rule("/api/2/upload.<fmt>", endpoint="imgly_v2", methods=["POST"]),
+                Rule(
+                    "/api/<any(upload, uploadAndPost):action>",
+                    endpoint="imgly_v1",
+                    methods=["POST"],
+                ),
+                Rule(VERIFY_PATH, endpoint="verify_credentials"),
+                Rule("/show/<size>/<media_id>", endpoint="show"),
+                Rule("/thumb/<media_id>", endpoint="media"),
+                Rule("/media/<media_id>", endpoint="media"),
+                Rule("/<media_id>", endpoint="media"),
+                Rule("/_sandbox/uploads", endpoint="list_uploads"),
+                Rule("/_sandbox/state", endpoint="set_state", methods=["POST"]),
+            ]
+        )
+
+    # --- WSGI -----------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = _Request(environ)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            endpoint, args = adapter.match()
+            response = getattr(self, "on_" + endpoint)(request, **args)
+        except HTTPException as exc:
+            response = exc
+        return response(environ, start_response)
+
+    # --- helpers --------------------------------------------------------------------
+
+    @staticmethod
+    def _base(request: Request) -> str:
+        return request.host_url.rstrip("/")
+
+    @staticmethod
+    def _fmt(fmt: str) -> str:
+        if fmt not in ("xml", "json"):
+            raise NotFound()
+        return fmt
+
+    @staticmethod
+    def _xml(body: str, status: int = 200) -> Response:
+        return Response(
+            '<?xml version="1.0" encoding="UTF-8"?>\n' + body,
+            status=status,
+            content_type="application/xml; charset=utf-8",
+        )
+
+    @staticmethod
+    def _json(obj: Any, status: int = 200) -> Response:
+        return Response(json.dumps(obj), status=status, content_type="application/json")
+
+    def _echo_ok(self, request: Request) -> bool:
+        provider = request.headers.get(ECHO_PROVIDER_HEADER, "")
+        authorization = request.headers.get(ECHO_AUTH_HEADER, "")
+        own = self._base(request) + VERIFY_PATH
+        if not authorization or provider not in (DEFAULT_VERIFY_URL, own):
+            return False
+        return oauth.verify(provider, authorization)
+
+    def _media(self, request: Request) -> tuple[bytes, bool]:
+        """The uploaded bytes, from a file part or, in base64 mode, a text field."""
+        is_b64 = request.form.get("base64", "").lower() == "true"
+        if is_b64:
+            text = request.form.get("media") or ""
+            if not text and "media" in request.files:
+                text = request.files["media"].read().decode("ascii", "replace")
+            if not text:
+                raise _Failure(1002)
+            try:
+                return base64.b64decode(text, validate=True), True
+            except (binascii.Error, ValueError):
+                raise _Failure(1003) from None
+        upload = request.files.get("media")
+        if upload is None:
+            raise _Failure(1002)
+        return upload.read(self.state.max_size + 1), False
+
+    def _check_and_store(
+        self, request: Request, service: str, api: int, endpoint: str, posted: bool
+    ) -> Upload:
+        data, was_b64 = self._media(request)
+        if not data:
+            raise _Failure(1002)
+        kind = sniff_type(data[:16])
+        if kind is None:
+            raise _Failure(1003)
+        if len(data) > self.state.max_size:
+            raise _Failure(1004)
+        media_id = _new_id()
+        (self.state.data_dir / media_id).write_bytes(data)
+        dims = dimensions(data)
+        record = Upload(
+            id=media_id,
+            service=service,
+            api=api,
+            endpoint=endpoint,
+            content_type=kind,
+            size=len(data),
+            width=dims[0] if dims else None,
+            height=dims[1] if dims else None,
+            message=request.form.get("message"),
+            posted=posted,
+            fields=sorted(set(request.form.keys()) | set(request.files.keys())),
+            base64=was_b64,
+            timestamp=formatdate(time.time(), usegmt=True),
+        )
+        (self.state.data_dir / f"{media_id}.json").write_text(json.dumps(asdict(record)))
+        with self.state.lock:
+            self.state.uploads.append(record)
+        return record
+
+    # --- TwitrPix -------------------------------------------------------------------
+
+    def _twitrpix_fail(self, fmt: str, code: int) -> Response:
+        msg = TWITRPIX_ERRORS[code]
+        if fmt == "json":
+            return self._json(
+                {"response": {"status": "fail", "error": {"code": code, "msg": msg}}}, 400
+            )
+        return self._xml(
+            f'<response status="fail"><error code="{code}" msg={quoteattr(msg)} /></response>',
+            400,
+        )
+
+    def _twitrpix_ok(self, request: Request, fmt: str, up: Upload) -> Response:
+        base = self._base(request)
+        media = {
+            "id": up.id,
+            "url": f"{base}/{up.id}",
+            "text": f"{base}/{up.id} [pic] {up.message or ''}".rstrip(),
+            "thumb": f"{base}/thumb/{up.id}",
+            "full": f"{base}/{up.id}",
+        }
+        user = {
+            "id": SANDBOX.user_id,
+            "screen_name": SANDBOX.screen_name,
+            "profile_url": f"{base}/user/{SANDBOX.screen_name}",
+        }
+        if fmt == "json":
+            return self._json({"response": {"media": media, "user": user}})
+        return self._xml(
+            "<response><media>"
+            + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in media.items())
+            + "</media><user>"
+            + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in user.items())
+            + "</user></response>"
+        )
+
+    def on_ping(self, request: Request, fmt: str) -> Response:
+        fmt = self._fmt(fmt)
+        message = "maintenance" if self.state.maintenance else "pong"
+        if fmt == "json":
+            return self._json({"response": {"status": "ok", "message": message}})
+        return self._xml(f'<response status="ok"><message>{message}</message></response>')
+
+    def on_twitrpix_v1(self, request: Request, action: str, fmt: str) -> Response:
+        fmt = self._fmt(fmt)
+        if self.state.maintenance:
+            return Response("down for maintenance", status=503)
+        try:
+            if request.form.get("api_key") != SANDBOX.api_key:
+                raise _Failure(999)
+            given = (
+                request.form.get("consumer_token"),
+                request.form.get("consumer_secret"),
+                request.form.get("oauth_token"),
+                request.form.get("oauth_secret"),
+            )
+            wanted = (
+                SANDBOX.consumer_key,
+                SANDBOX.consumer_secret,
+                SANDBOX.token,
+                SANDBOX.token_secret,
+            )
+            if given != wanted:
+                raise _Failure(1001)
+            up = self._check_and_store(
+                request, "twitrpix", 1, action, posted=action == "uploadAndPost"
+            )
+        except _Failure as failure:
+            return self._twitrpix_fail(fmt, failure.code)
+        return self._twitrpix_ok(request, fmt, up)
+
+    def on_twitrpix_v2(self, request: Request, fmt: str) -> Response:
+        fmt = self._fmt(fmt)
+        if self.state.maintenance:
+            return Response("down for maintenance", status=503)
+        try:
+            if request.form.get("api_key") != SANDBOX.api_key:
+                raise _Failure(999)
+            if not self._echo_ok(request):
+                raise _Failure(1001)
+            up = self._check_and_store(request, "twitrpix", 2, "upload", posted=False)
+        except _Failure as failure:
+            return self._twitrpix_fail(fmt, failure.code)
+        return self._twitrpix_ok(request, fmt, up)
+
+    # --- img.ly ---------------------------------------------------------------------
+
+    def on_imgly_v2(self, request: Request, fmt: str) -> Response:
+        fmt = self._fmt(fmt)
+        if self.state.maintenance:
+            return Response("down for maintenance", status=503)
+        if not self._echo_ok(request):
+            return Response("OAuth Echo credentials missing or not verified", status=401)
+        try:
+            up = self._check_and_store(request, "imgly", 2, "upload", posted=False)
+        except _Failure as failure:
+            return Response(f"bad request: {IMGLY_V1_ERRORS[failure.code]}", status=400)
+        image: dict[str, Any] = {
+            "id": up.id,
+            "text": up.message or "",
+            "url": f"{self._base(request)}/{up.id}",
+            "width": up.width,
+            "height": up.height,
+            "size": up.size,
+            "type": up.content_type.split("/")[1],
+            "timestamp": up.timestamp,
+            "user": {"id": int(SANDBOX.user_id), "screen_name": SANDBOX.screen_name},
+        }
+        if fmt == "json":
+            return self._json(image)
+        user = image.pop("user")
+        return self._xml(
+            "<image>"
+            + "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in image.items())
+            + f"<user><id>{user['id']}</id><screen_name>{escape(user['screen_name'])}"
+            "</screen_name></user></image>"
+        )
+
+    def on_imgly_v1(self, request: Request, action: str) -> Response:
+        if self.state.maintenance:
+            return Response("down for maintenance", status=503)
+        try:
+            if (request.form.get("username"), request.form.get("password")) != (
+                SANDBOX.username,
+                SANDBOX.password,
+            ):
+                raise _Failure(1001)
+            up = self._check_and_store(
+                request, "imgly", 1, action, posted=action == "uploadAndPost"
+            )
+        except _Failure as failure:
+            msg = IMGLY_V1_ERRORS[failure.code]
+            return self._xml(
+                f'<rsp stat="fail"><err code="{failure.code}" msg={quoteattr(msg)} /></rsp>'
+            )
+        extra = ""
+        if up.posted:
+            extra = f"<statusid>{_new_status_id()}</statusid><userid>{SANDBOX.user_id}</userid>"
+        return self._xml(
+            f'<rsp stat="ok">{extra}<mediaid>{up.id}</mediaid>'
+            f"<mediaurl>{escape(self._base(request))}/{up.id}</mediaurl></rsp>"
+        )
+
+    def on_show(self, request: Request, size: str, media_id: str) -> Response:
+        if size not in ("mini", "thumb", "medium", "large", "full"):
+            raise NotFound()
+        self._stored(media_id)
+        # The sandbox keeps one size; like img.ly it redirects to the image itself.
+        return Response(status=302, headers={"Location": f"{self._base(request)}/media/{media_id}"})
+
+    def on_media(self, request: Request, media_id: str) -> Response:
+        path, meta = self._stored(media_id)
+        return Response(path.read_bytes(), content_type=meta["content_type"])
+
+    def _stored(self, media_id: str) -> tuple[Path, dict[str, Any]]:
+        if not media_id.isalnum():
+            raise NotFound()
+        path = self.state.data_dir / media_id
+        meta_path = self.state.data_dir / f"{media_id}.json"
+        if not path.is_file() or not meta_path.is_file():
+            raise NotFound()
+        return path, json.loads(meta_path.read_text())
+
+    # --- the OAuth provider and the sandbox's own routes ----------------------------
+
+    def on_verify_credentials(self, request: Request) -> Response:
+        authorization = request.headers.get("Authorization", "")
+        if not authorization or not oauth.verify(self._base(request) + VERIFY_PATH, authorization):
+            return self._json(
+                {"errors": [{"code": 32, "message": "Could not authenticate you."}]}, 401
+            )
+        return self._json({"id": int(SANDBOX.user_id), "screen_name": SANDBOX.screen_name})
+
+    def on_index(self, request: Request) -> Response:
+        return Response(
+            "pixup sandbox: TwitrPix and img.ly APIs for testing\n", content_type="text/plain"
+        )
+
+    def on_list_uploads(self, request: Request) -> Response:
+        with self.state.lock:
+            return self._json([asdict(u) for u in self.state.uploads])
+
+    def on_set_state(self, request: Request) -> Response:
+        try:
+            changes = json.loads(request.get_data(as_text=True) or "{}")
+        except ValueError:
+            return Response("body must be a JSON object", status=400)
+        if not isinstance(changes, dict):
+            return Response("body must be a JSON object", status=400)
+        if "maintenance" in changes:
+            self.state.maintenance = bool(changes["maintenance"])
+        if "max_size" in changes:
+            self.state.max_size = int(changes["max_size"])
+        if changes.get("clear"):
+            with self.state.lock:
+                self.state.uploads.clear()
+        return self._json({"maintenance": self.state.maintenance, "max_size": self.state.max_size})
+
+
+def _new_id() -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def _new_status_id() -> str:
+    return str(secrets.randbelow(10**12) + 10**11)

@@ -1,0 +1,97 @@
+"""One settings object per command, resolved once from flags, environment and config.
+
+Precedence, highest first: command-line flag, environment variable, config file, the
+service's default. Every value remembers where it came from (for `config` and `-v`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pixup import config as cfgmod
+from pixup import providers
+from pixup.errors import ConfigError, UsageError
+from pixup.models import Credentials
+from pixup.oauth_echo import DEFAULT_VERIFY_URL
+from pixup.providers.base import Provider, Target
+
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Flags:
+    """The options a command was given; ``None`` means "not given"."""
+
+    service: str | None = None
+    api: int | None = None
+    format: str | None = None
+    endpoint: str | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    provider: Provider
+    target: Target
+    timeout: float
+    credentials: Credentials = field(repr=False)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def service(self) -> str:
+        return self.provider.name
+
+
+class _Resolver:
+    def __init__(self, env: Mapping[str, str], config: cfgmod.ConfigFile) -> None:
+        self.env = env
+        self.config = config
+        self.sources: dict[str, str] = {}
+
+    def pick(self, key: str, flag: Any, flag_name: str, default: Any) -> Any:
+        """The first of flag, environment, config file and default that has a value."""
+        spec = cfgmod.spec_for(key)
+        if flag is not None:
+            self.sources[key] = "flag"
+            try:
+                return spec.parse(str(flag))
+            except ValueError as exc:
+                raise UsageError(f"bad value for {flag_name}: {exc}") from None
+        if spec.env and self.env.get(spec.env):
+            self.sources[key] = "env"
+            try:
+                return spec.parse(self.env[spec.env])
+            except ValueError as exc:
+                raise ConfigError(f"bad value in {spec.env}: {exc}") from None
+        value = self.config.get_valid(key)
+        if value is not None:
+            self.sources[key] = "config"
+            return value
+        self.sources[key] = "default"
+        return default
+
+
+def resolve(
+    flags: Flags,
+    env: Mapping[str, str],
+    config: cfgmod.ConfigFile,
+    credentials: Credentials,
+) -> Settings:
+    r = _Resolver(env, config)
+    name = r.pick("service", flags.service, "--service", providers.names()[0])
+    provider = providers.get(name)
+    prefix = provider.name
+    api = provider.check_api(r.pick(f"{prefix}.api", flags.api, "--api", provider.default_api))
+    fmt = r.pick(f"{prefix}.format", flags.format, "--format", "json")
+    base = r.pick(f"{prefix}.url", flags.endpoint, "--endpoint", provider.default_base_url)
+    verify = r.pick("oauth.verify_credentials_url", None, "", DEFAULT_VERIFY_URL)
+    timeout = r.pick("timeout", flags.timeout, "--timeout", DEFAULT_TIMEOUT)
+    return Settings(
+        provider=provider,
+        target=Target(base_url=base, api=api, format=fmt, verify_url=verify),
+        timeout=timeout,
+        credentials=credentials,
+        sources=r.sources,
+    )

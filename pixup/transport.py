@@ -1,0 +1,206 @@
+"""The only module that talks to the network: a RequestSpec in, a RawResponse out.
+
+Bodies stream from disk through requests-toolbelt's MultipartEncoder, so memory does not
+grow with the file; answers are read up to a cap; redirects are never followed, so no
+credential is ever sent to a place the user did not name.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from typing import IO, Any
+
+import requests
+from requests_toolbelt.multipart.encoder import MultipartEncoder
+
+from pixup import __version__
+from pixup.errors import NetworkError, PixupError, ServerError, UsageError
+from pixup.models import FilePart, RawResponse, RequestSpec
+
+# No real answer from either service comes near this; a larger one is hostile or broken.
+MAX_ANSWER_BYTES = 1_000_000
+USER_AGENT = f"pixup/{__version__}"
+
+Log = Callable[[str], None]
+
+
+class Base64Reader:
+    """A file read as its base64 text, encoded as it is read (never whole in memory).
+
+    ``len`` is what is left to read, as requests-toolbelt's encoder expects.
+    """
+
+    _RAW_CHUNK = 3 * 64 * 1024
+
+    def __init__(self, raw: IO[bytes], size: int) -> None:
+        self._raw = raw
+        self._left = 4 * ((size + 2) // 3)
+        self._buf = b""
+        self._pending = b""
+
+    @property
+    def len(self) -> int:
+        return self._left
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._left if size is None or size < 0 else min(size, self._left)
+        while len(self._buf) < want:
+            chunk = self._pending + self._raw.read(self._RAW_CHUNK)
+            if len(chunk) == len(self._pending):  # end of file
+                self._buf += base64.b64encode(self._pending)
+                self._pending = b""
+                break
+            cut = len(chunk) - len(chunk) % 3
+            self._buf += base64.b64encode(chunk[:cut])
+            self._pending = chunk[cut:]
+        out, self._buf = self._buf[:want], self._buf[want:]
+        self._left -= len(out)
+        return out
+
+
+def open_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.max_redirects = 0
+    return session
+
+
+def _open(part: FilePart) -> tuple[IO[bytes], Any]:
+    fh = open(part.path, "rb")  # noqa: SIM115 - closed by send() once the body is sent
+    if part.base64:
+        return fh, (None, Base64Reader(fh, os.fstat(fh.fileno()).st_size), "text/plain")
+    return fh, (part.filename, fh, part.content_type)
+
+
+def send(
+    session: requests.Session, spec: RequestSpec, timeout: float, log: Log | None = None
+) -> RawResponse:
+    """Perform ``spec``; every failure becomes a :class:`PixupError`."""
+    if log:
+        log("request " + json.dumps(spec.redacted(), ensure_ascii=False))
+    with contextlib.ExitStack() as stack:
+        headers = dict(spec.headers)
+        data: Any = None
+        if spec.files or spec.fields:
+            parts: list[tuple[str, Any]] = list(spec.fields)
+            for part in spec.files:
+                try:
+                    fh, value = _open(part)
+                except OSError as exc:
+                    raise UsageError(f"cannot read {part.path}: {exc.strerror}") from None
+                stack.callback(fh.close)
+                parts.append((part.field, value))
+            encoder = MultipartEncoder(fields=parts)
+            headers["Content-Type"] = encoder.content_type
+            data = encoder
+        try:
+            resp = session.request(
+                spec.method,
+                spec.url,
+                headers=headers,
+                data=data,
+                timeout=(min(timeout, 10.0), timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.exceptions.InvalidURL as exc:
+            raise UsageError(f"invalid URL {spec.url!r}: {exc}") from None
+        except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema):
+            raise UsageError(
+                f"invalid URL {spec.url!r}: it must start with http:// or https://"
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise _network_error(spec.url, exc, timeout) from None
+        with contextlib.closing(resp):
+            body = _read_capped(resp, spec.url, timeout)
+            raw = RawResponse(
+                status=resp.status_code,
+                headers={k.lower(): v for k, v in resp.headers.items()},
+                body=body,
+                url=spec.url,
+            )
+    if log:
+        log(f"answer HTTP {raw.status} {raw.content_type or '-'} {len(raw.body)} bytes")
+        log("answer body " + raw.body[:2048].decode("utf-8", errors="replace"))
+    return raw
+
+
+def _read_capped(resp: requests.Response, url: str, timeout: float) -> bytes:
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise ServerError(
+            f"the answer from {url} is {int(declared):,} bytes; pixup reads at most "
+            f"{MAX_ANSWER_BYTES:,}",
+            http_status=resp.status_code,
+        )
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        for chunk in resp.iter_content(64 * 1024):
+            total += len(chunk)
+            if total > MAX_ANSWER_BYTES:
+                raise ServerError(
+                    f"the answer from {url} is larger than {MAX_ANSWER_BYTES:,} bytes; "
+                    "pixup stopped reading it",
+                    http_status=resp.status_code,
+                )
+            chunks.append(chunk)
+    except PixupError:
+        raise
+    except requests.exceptions.RequestException as exc:
+        raise _network_error(url, exc, timeout) from None
+    return b"".join(chunks)
+
+
+def _network_error(url: str, exc: Exception, timeout: float) -> NetworkError:
+    if isinstance(exc, requests.exceptions.SSLError):
+        return NetworkError(f"TLS error talking to {url}: the certificate could not be verified")
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return NetworkError(f"timed out after {timeout:g}s connecting to {url}")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return NetworkError(f"no answer from {url} within {timeout:g}s")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = _root_reason(exc)
+        return NetworkError(f"cannot reach {url}: {reason}")
+    return NetworkError(f"network error talking to {url}: {type(exc).__name__}")
+
+
+def _root_reason(exc: BaseException) -> str:
+    """The innermost cause, e.g. "Connection refused", without urllib3's noise."""
+    seen: BaseException | None = exc
+    last: BaseException = exc
+    while seen is not None:
+        last = seen
+        seen = (
+            seen.__cause__
+            or seen.__context__
+            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        )
+        if seen is last:
+            break
+    if isinstance(last, OSError) and last.strerror:
+        return last.strerror
+    text = str(last)
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "the host name does not resolve"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "RemoteDisconnected" in text or "Connection aborted" in text or "reset" in text.lower():
+        return "the connection was closed by the server"
+    return text.rsplit(":", 1)[-1].strip() or type(last).__name__
+
+
+def refuse_redirect(resp: RawResponse) -> None:
+    """An upload answered with a redirect is an error: following it could hand the
+    credentials in the form or the Echo header to a host the user never named."""
+    if 300 <= resp.status < 400:
+        where = resp.headers.get("location", "elsewhere")
+        raise ServerError(
+            f"the service redirected the upload to {where}; pixup does not follow redirects "
+            "with credentials (check the base URL)",
+            http_status=resp.status,
+        )

@@ -9,6 +9,7 @@ XML is parsed only with defusedxml, with DTDs refused outright: no service sends
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pixup.errors import (
@@ -151,8 +152,32 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 def body_snippet(resp: RawResponse) -> str:
-    text = one_line(resp.body[:2048].decode("utf-8", errors="replace"))
-    return text or "no body"
+    text = resp.body[:2048].decode("utf-8", errors="replace")
+    if "<html" in text.lower() or "<body" in text.lower():
+        # A proxy's error page: its words matter, its markup does not.
+        text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]*>", " ", text, flags=re.I | re.S)
+    return one_line(text) or "no body"
+
+
+def require_url(service: str, resp: RawResponse, url: str | None) -> str:
+    """The media URL of a success answer; a missing one, or a success body under an
+    error status, is an error judged by the HTTP status."""
+    if not 200 <= resp.status < 300:
+        if url is None:
+            raise error_for_status(
+                resp.status,
+                f"{service}: the service answered HTTP {resp.status}: {body_snippet(resp)}",
+            )
+        raise ServerError(
+            f"{service}: the service answered HTTP {resp.status} with a success body",
+            http_status=resp.status,
+        )
+    if url is None:
+        raise ServerError(
+            f"{service}: the answer (HTTP {resp.status}) has no media URL: {body_snippet(resp)}",
+            http_status=resp.status,
+        )
+    return url
 
 
 def load_answer(resp: RawResponse, expected: str) -> Document:

@@ -85,8 +85,7 @@ class Imgly(Provider):
         if failed is not None:
             raise decode.failure(self.name, resp, *failed)
         media_id = decode.scalar(node.get("id"))
-        url = decode.scalar(node.get("url"))
-        self._require(resp, url)
+        url = decode.require_url(self.name, resp, decode.scalar(node.get("url")))
         user = decode.sub(node, "user")
         return UploadResult(
             media=Media(
@@ -114,8 +113,7 @@ class Imgly(Provider):
         if failed is not None:
             raise decode.failure(self.name, resp, *failed)
         media_id = decode.scalar(node.get("mediaid"))
-        url = decode.scalar(node.get("mediaurl"))
-        self._require(resp, url)
+        url = decode.require_url(self.name, resp, decode.scalar(node.get("mediaurl")))
         return UploadResult(
             media=Media(
                 id=media_id,
@@ -126,19 +124,6 @@ class Imgly(Provider):
             user=User(id=decode.scalar(node.get("userid"))),
             status_id=decode.scalar(node.get("statusid")),
         )
-
-    def _require(self, resp: RawResponse, url: str | None) -> None:
-        if url is None:
-            raise ServerError(
-                f"{self.name}: the answer (HTTP {resp.status}) has no media URL: "
-                f"{decode.body_snippet(resp)}",
-                http_status=resp.status,
-            )
-        if not 200 <= resp.status < 300:
-            raise ServerError(
-                f"{self.name}: the service answered HTTP {resp.status} with a success body",
-                http_status=resp.status,
-            )
 
     def _derived(self, target: Target, media_id: str | None, size: str) -> str | None:
         # img.ly's answer has no thumbnail URLs, but its documented pattern gives them.

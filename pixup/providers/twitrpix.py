@@ -92,18 +92,7 @@ class TwitrPix(Provider):
         if failed is not None:
             raise decode.failure(self.name, resp, *failed)
         media = decode.sub(node, "media")
-        url = decode.scalar(media.get("url"))
-        if url is None:
-            raise ServerError(
-                f"{self.name}: the answer (HTTP {resp.status}) has no media URL: "
-                f"{decode.body_snippet(resp)}",
-                http_status=resp.status,
-            )
-        if not 200 <= resp.status < 300:
-            raise ServerError(
-                f"{self.name}: the service answered HTTP {resp.status} with a success body",
-                http_status=resp.status,
-            )
+        url = decode.require_url(self.name, resp, decode.scalar(media.get("url")))
         user = decode.sub(node, "user")
         return UploadResult(
             media=Media(

@@ -257,7 +257,9 @@ def thumb_url(
     raise typer.Exit(code)
 
 
-@app.command(epilog="Example: pixup sandbox --port 8080 --data-dir ./sandbox-data")
+@app.command(
+    epilog='Example: pixup sandbox --port 8765 & eval "$(pixup sandbox --port 8765 --print-env)"'
+)
 def sandbox(
     port: Annotated[
         int, typer.Option("--port", metavar="PORT", help="Port to listen on (0: any free port).")
@@ -273,10 +275,19 @@ def sandbox(
             help="Where uploads are kept (default: a temporary folder).",
         ),
     ] = None,
+    print_env: Annotated[
+        bool,
+        typer.Option(
+            "--print-env",
+            help="Print the shell exports that point pixup at a sandbox on --host/--port; exit.",
+        ),
+    ] = False,
 ) -> None:
     """Run a local server that speaks both services' APIs, for trying pixup out and for tests."""
     from pixup.sandbox import cli as cmd
 
+    if print_env:
+        raise typer.Exit(cmd.print_env(host, port))
     raise typer.Exit(cmd.run(host, port, data_dir))
 
 

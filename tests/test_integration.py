@@ -128,3 +128,12 @@ def test_sandbox_prints_its_address_and_credentials(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_print_env_points_at_the_given_port(clean_env: dict[str, str]) -> None:
+    result = pixup(["sandbox", "--port", "8765", "--print-env"], clean_env)
+    assert result.returncode == 0
+    assert result.stdout == "".join(
+        f"export {k}={v}\n" for k, v in SANDBOX.environment("http://127.0.0.1:8765").items()
+    )
+    assert pixup(["sandbox", "--print-env"], clean_env).returncode == 2

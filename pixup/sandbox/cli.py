@@ -9,6 +9,17 @@ from pathlib import Path
 from pixup.errors import UsageError
 
 
+def print_env(host: str, port: int) -> int:
+    from pixup.sandbox.accounts import SANDBOX
+
+    if port == 0:
+        sys.stderr.write("pixup: error: --print-env needs the --port the sandbox listens on\n")
+        return UsageError.exit_code
+    for key, value in SANDBOX.environment(f"http://{host}:{port}").items():
+        sys.stdout.write(f"export {key}={value}\n")
+    return 0
+
+
 def run(host: str, port: int, data_dir: Path | None, max_size: int | None = None) -> int:
     try:
         from werkzeug.serving import make_server

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -344,7 +344,7 @@ def config_list(json_mode: ConfigJsonOpt = False) -> None:
 def main() -> None:
     """Entry point: a PixupError or a bug ends in one line on stderr, never a traceback."""
     try:
-        app()
+        code = app(prog_name="pixup", standalone_mode=False)
     except PixupError as err:
         sys.stderr.write(f"pixup: error: {err.message}\n")
         sys.exit(err.exit_code)
@@ -357,6 +357,8 @@ def main() -> None:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_OTHER)
     except Exception as exc:
+        if _is_parse_error(exc):
+            sys.exit(_report_parse_error(exc))
         if os.environ.get("PIXUP_DEBUG"):
             raise
         sys.stderr.write(
@@ -364,6 +366,29 @@ def main() -> None:
             "(set PIXUP_DEBUG=1 for a traceback, and please report it)\n"
         )
         sys.exit(EXIT_OTHER)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _is_parse_error(exc: Exception) -> bool:
+    # Typer raises its vendored Click's exceptions for bad arguments and exports no
+    # public base class for them; they are the ones that carry both of these.
+    return isinstance(getattr(exc, "exit_code", None), int) and callable(
+        getattr(exc, "format_message", None)
+    )
+
+
+def _report_parse_error(exc: Any) -> int:
+    """One line for a bad argument, with where to look; the full help when there were
+    no arguments at all."""
+    message: str = exc.format_message()
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        sys.stderr.write(message.rstrip("\n") + "\n")
+    else:
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        sys.stderr.write(f"pixup: error: {message.rstrip('.')}{where}\n")
+    code: int = exc.exit_code
+    return code
 
 
 if __name__ == "__main__":

@@ -65,7 +65,6 @@ class Base64Reader:
 def open_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    session.max_redirects = 0
     return session
 
 

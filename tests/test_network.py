@@ -1,0 +1,136 @@
+"""Servers that misbehave, over real loopback HTTP: pixup must not hang, must not follow
+an upload elsewhere, and must stop reading an answer that is too large."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import installed_pixup
+
+from pixup.sandbox.accounts import SANDBOX
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _drain(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        while length > 0:
+            length -= len(self.rfile.read(min(length, 65536)))
+
+    def do_GET(self) -> None:
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        self.server.seen.append((self.path, dict(self.headers)))
+        mode = self.path.split("/")[1]
+        if mode == "hang":
+            time.sleep(6)
+            return
+        self._drain()
+        if mode == "redirect":
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/evil")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif mode == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(5 * 1024**3))
+            self.end_headers()
+            self.wfile.write(b"{" * 1024)
+        elif mode == "endless":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                for _ in range(10_000):  # bounded: 640 MB at most, pixup stops far sooner
+                    self.wfile.write(b"[" * 65536)
+            except OSError:
+                pass
+        else:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    seen: list[tuple[str, dict[str, str]]]
+
+
+@pytest.fixture
+def hostile() -> Iterator[_Server]:
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _run(args: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    result = subprocess.run(
+        [installed_pixup(), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    return result, time.monotonic() - started
+
+
+@pytest.fixture
+def env(clean_env: dict[str, str]) -> dict[str, str]:
+    return {**clean_env, **SANDBOX.environment("http://unused.invalid")}
+
+
+def test_a_server_that_never_answers_ends_in_the_timeout(
+    hostile: _Server, env: dict[str, str], png: Path
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/hang"
+    result, took = _run(["upload", str(png), "--endpoint", base, "--timeout", "1", "--json"], env)
+    assert result.returncode == 5
+    assert took < 5
+    doc = json.loads(result.stdout)
+    assert doc["error"]["kind"] == "network"
+    assert "within 1s" in doc["error"]["message"]
+
+
+@pytest.mark.parametrize("api", ["1", "2"])
+def test_an_upload_is_never_followed_to_a_redirect(
+    hostile: _Server, env: dict[str, str], png: Path, api: str
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/redirect"
+    result, _ = _run(["upload", str(png), "--endpoint", base, "--api", api], env)
+    assert result.returncode == 6
+    assert "redirected the upload to" in result.stderr
+    assert [path for path, _ in hostile.seen] == [f"/redirect/{api}/upload.json"]
+
+
+@pytest.mark.parametrize("mode", ["huge", "endless"])
+def test_an_oversized_answer_is_not_read_whole(
+    hostile: _Server, env: dict[str, str], png: Path, mode: str
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/{mode}"
+    result, took = _run(["upload", str(png), "--endpoint", base, "--timeout", "10"], env)
+    assert result.returncode == 6
+    assert "1,000,000" in result.stderr
+    assert took < 20
+
+
+def test_a_closed_pipe_is_not_a_traceback(png: Path, env: dict[str, str], tmp_path: Path) -> None:
+    # `pixup ... | head -c 0`: the reader is gone before pixup writes.
+    script = f"'{installed_pixup()}' thumb-url 3de -s imgly | head -c 0"
+    result = subprocess.run(
+        ["sh", "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "Traceback" not in result.stderr

@@ -169,15 +169,15 @@ def upload(
 ) -> None:
     """Upload image files; print each media URL on its own line."""
     from pixup.commands import upload as cmd
+    from pixup.models import UploadOptions
 
-    opts = cmd.UploadOptions(
+    opts = UploadOptions(
         message=message,
         post=post,
         base64=base64,
         tags=tags,
         latitude=latitude,
         longitude=longitude,
-        dry_run=dry_run,
     )
     code = cmd.run(
         files,
@@ -185,6 +185,7 @@ def upload(
         opts,
         _output(json_mode, quiet, verbose),
         os.environ,
+        dry_run=dry_run,
     )
     raise typer.Exit(code)
 

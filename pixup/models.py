@@ -99,18 +99,25 @@ class RawResponse:
 
 
 @dataclass(frozen=True)
-class UploadParams:
-    """What the user asked to upload, and how."""
+class UploadOptions:
+    """What the user asked for, the same for every file of one command."""
 
-    path: Path
-    filename: str
-    content_type: str
     message: str | None = None
     post: bool = False
     base64: bool = False
     tags: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class UploadParams:
+    """One file to upload, as the pre-flight checks found it, and the options for it."""
+
+    path: Path
+    filename: str
+    content_type: str
+    options: UploadOptions = UploadOptions()
 
 
 @dataclass(frozen=True)

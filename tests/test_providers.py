@@ -15,7 +15,15 @@ from pixup.errors import (
     ServerError,
     UsageError,
 )
-from pixup.models import Credentials, Media, RawResponse, UploadParams, UploadResult, User
+from pixup.models import (
+    Credentials,
+    Media,
+    RawResponse,
+    UploadOptions,
+    UploadParams,
+    UploadResult,
+    User,
+)
 from pixup.oauth_echo import DEFAULT_VERIFY_URL, ECHO_AUTH_HEADER, ECHO_PROVIDER_HEADER
 from pixup.providers.base import Target
 
@@ -34,11 +42,12 @@ CREDS = Credentials(
 
 
 def params(**kw: object) -> UploadParams:
-    base: dict[str, object] = dict(
-        path=Path("/tmp/a.png"), filename="a.png", content_type="image/png"
+    return UploadParams(
+        path=Path("/tmp/a.png"),
+        filename="a.png",
+        content_type="image/png",
+        options=UploadOptions(**kw),  # type: ignore[arg-type]
     )
-    base.update(kw)
-    return UploadParams(**base)  # type: ignore[arg-type]
 
 
 def target(p: providers.Provider, api: int | None = None, fmt: str = "json") -> Target:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from pixup import credentials, output, transport
 from pixup.commands.common import load_settings
 from pixup.errors import PixupError, RejectedError, UsageError
 from pixup.media import SNIFF_BYTES, sniff_type
-from pixup.models import RequestSpec, UploadParams
+from pixup.models import RequestSpec, UploadOptions, UploadParams
 from pixup.output import Output
 from pixup.settings import Flags, Settings
 
@@ -21,19 +20,13 @@ TWEET_LIMIT = 140
 APPENDED_URL_LENGTH = 25
 
 
-@dataclass(frozen=True)
-class UploadOptions:
-    message: str | None = None
-    post: bool = False
-    base64: bool = False
-    tags: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    dry_run: bool = False
-
-
 def run(
-    files: list[Path], flags: Flags, opts: UploadOptions, out: Output, env: Mapping[str, str]
+    files: list[Path],
+    flags: Flags,
+    opts: UploadOptions,
+    out: Output,
+    env: Mapping[str, str],
+    dry_run: bool = False,
 ) -> int:
     settings: Settings | None = None
     try:
@@ -55,13 +48,13 @@ def run(
                 out.json(output.upload_failed(service, api, str(f), err))
         return err.exit_code
 
-    session = None if opts.dry_run else transport.open_session()
+    session = None if dry_run else transport.open_session()
     first_failure = 0
     for f in files:
         try:
             params = preflight(f, opts)
             spec = provider.build_upload(settings.target, params, settings.credentials)
-            if opts.dry_run:
+            if dry_run:
                 _show_request(out, settings, str(f), spec)
                 continue
             assert session is not None
@@ -178,10 +171,5 @@ def preflight(path: Path, opts: UploadOptions) -> UploadParams:
         path=path,
         filename=path.name,
         content_type=content_type,
-        message=opts.message,
-        post=opts.post,
-        base64=opts.base64,
-        tags=opts.tags,
-        latitude=opts.latitude,
-        longitude=opts.longitude,
+        options=opts,
     )

@@ -126,11 +126,12 @@ def reject_options(params: UploadParams, allowed: set[str], where: str) -> None:
     """A usage error for an upload option the chosen service and API cannot carry,
     rather than dropping it silently."""
     given = {
-        "--post": params.post,
-        "--base64": params.base64,
-        "--tags": params.tags is not None,
-        "--latitude/--longitude": params.latitude is not None or params.longitude is not None,
-        "--message": params.message is not None,
+        "--post": params.options.post,
+        "--base64": params.options.base64,
+        "--tags": params.options.tags is not None,
+        "--latitude/--longitude": params.options.latitude is not None
+        or params.options.longitude is not None,
+        "--message": params.options.message is not None,
     }
     for option, used in given.items():
         if used and option not in allowed:
@@ -156,5 +157,5 @@ def media_part(params: UploadParams, field: str = "media") -> FilePart:
         path=params.path,
         filename=params.filename,
         content_type=params.content_type,
-        base64=params.base64,
+        base64=params.options.base64,
     )

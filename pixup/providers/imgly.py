@@ -35,7 +35,7 @@ class Imgly(Provider):
 
     def build_upload(self, target: Target, params: UploadParams, creds: Credentials) -> RequestSpec:
         if target.api == 1:
-            if params.post:
+            if params.options.post:
                 reject_options(params, {"--post", "--message"}, "img.ly API 1")
                 endpoint = "uploadAndPost"
             else:
@@ -44,8 +44,8 @@ class Imgly(Provider):
                 )
                 endpoint = "upload"
             fields = [("username", creds.username or ""), ("password", creds.password or "")]
-            if params.message is not None:
-                fields.append(("message", params.message))
+            if params.options.message is not None:
+                fields.append(("message", params.options.message))
             return RequestSpec(
                 method="POST",
                 url=f"{target.base}/api/{endpoint}",
@@ -55,7 +55,7 @@ class Imgly(Provider):
             )
         reject_options(params, {"--message"}, "img.ly API 2")
         # The service documents `message` as optional: send it only when given.
-        fields = [] if params.message is None else [("message", params.message)]
+        fields = [] if params.options.message is None else [("message", params.options.message)]
         return RequestSpec(
             method="POST",
             url=f"{target.base}/api/2/upload.{target.format}",

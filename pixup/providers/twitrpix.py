@@ -44,7 +44,7 @@ class TwitrPix(Provider):
                 {"--post", "--base64", "--tags", "--latitude/--longitude", "--message"},
                 "TwitrPix",
             )
-            endpoint = "uploadAndPost" if params.post else "upload"
+            endpoint = "uploadAndPost" if params.options.post else "upload"
             fields = [
                 ("api_key", creds.api_key or ""),
                 ("consumer_token", creds.consumer_key or ""),
@@ -52,15 +52,15 @@ class TwitrPix(Provider):
                 ("oauth_token", creds.token or ""),
                 ("oauth_secret", creds.token_secret or ""),
             ]
-            if params.message is not None:
-                fields.append(("message", params.message))
-            if params.tags is not None:
-                fields.append(("tags", params.tags))
-            if params.latitude is not None:
-                fields.append(("latitude", repr(params.latitude)))
-            if params.longitude is not None:
-                fields.append(("longitude", repr(params.longitude)))
-            if params.base64:
+            if params.options.message is not None:
+                fields.append(("message", params.options.message))
+            if params.options.tags is not None:
+                fields.append(("tags", params.options.tags))
+            if params.options.latitude is not None:
+                fields.append(("latitude", repr(params.options.latitude)))
+            if params.options.longitude is not None:
+                fields.append(("longitude", repr(params.options.longitude)))
+            if params.options.base64:
                 fields.append(("base64", "true"))
             return RequestSpec(
                 method="POST",
@@ -73,8 +73,8 @@ class TwitrPix(Provider):
             )
         reject_options(params, {"--message"}, "TwitrPix API 2 (use --api 1)")
         fields = [("api_key", creds.api_key or "")]
-        if params.message is not None:
-            fields.append(("message", params.message))
+        if params.options.message is not None:
+            fields.append(("message", params.options.message))
         return RequestSpec(
             method="POST",
             url=f"{target.base}/2/upload.{fmt}",

@@ -13,6 +13,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from email.utils import formatdate
 from pathlib import Path
@@ -257,43 +258,43 @@ class SandboxApp:
         return self._xml(f'<response status="ok"><message>{message}</message></response>')
 
     def on_twitrpix_v1(self, request: Request, action: str, fmt: str) -> Response:
-        fmt = self._fmt(fmt)
-        if self.state.maintenance:
-            return Response("down for maintenance", status=503)
-        try:
-            if request.form.get("api_key") != SANDBOX.api_key:
-                raise _Failure(999)
-            given = (
-                request.form.get("consumer_token"),
-                request.form.get("consumer_secret"),
-                request.form.get("oauth_token"),
-                request.form.get("oauth_secret"),
+        def authenticate() -> bool:
+            given = tuple(
+                request.form.get(name)
+                for name in ("consumer_token", "consumer_secret", "oauth_token", "oauth_secret")
             )
-            wanted = (
+            return given == (
                 SANDBOX.consumer_key,
                 SANDBOX.consumer_secret,
                 SANDBOX.token,
                 SANDBOX.token_secret,
             )
-            if given != wanted:
-                raise _Failure(1001)
-            up = self._check_and_store(
-                request, "twitrpix", 1, action, posted=action == "uploadAndPost"
-            )
-        except _Failure as failure:
-            return self._twitrpix_fail(fmt, failure.code)
-        return self._twitrpix_ok(request, fmt, up)
+
+        return self._twitrpix_upload(request, fmt, 1, action, authenticate)
 
     def on_twitrpix_v2(self, request: Request, fmt: str) -> Response:
+        return self._twitrpix_upload(request, fmt, 2, "upload", lambda: self._echo_ok(request))
+
+    def _twitrpix_upload(
+        self,
+        request: Request,
+        fmt: str,
+        api: int,
+        action: str,
+        authenticate: Callable[[], bool],
+    ) -> Response:
+        """Both TwitrPix APIs: the API key, then the API's own authentication, then the media."""
         fmt = self._fmt(fmt)
         if self.state.maintenance:
             return Response("down for maintenance", status=503)
         try:
             if request.form.get("api_key") != SANDBOX.api_key:
                 raise _Failure(999)
-            if not self._echo_ok(request):
+            if not authenticate():
                 raise _Failure(1001)
-            up = self._check_and_store(request, "twitrpix", 2, "upload", posted=False)
+            up = self._check_and_store(
+                request, "twitrpix", api, action, posted=action == "uploadAndPost"
+            )
         except _Failure as failure:
             return self._twitrpix_fail(fmt, failure.code)
         return self._twitrpix_ok(request, fmt, up)

@@ -263,7 +263,10 @@ def thumb_url(
 )
 def sandbox(
     port: Annotated[
-        int, typer.Option("--port", metavar="PORT", help="Port to listen on (0: any free port).")
+        int,
+        typer.Option(
+            "--port", metavar="PORT", min=0, max=65535, help="Port to listen on (0: any free port)."
+        ),
     ] = 0,
     host: Annotated[
         str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")

@@ -137,3 +137,28 @@ def test_print_env_points_at_the_given_port(clean_env: dict[str, str]) -> None:
         f"export {k}={v}\n" for k, v in SANDBOX.environment("http://127.0.0.1:8765").items()
     )
     assert pixup(["sandbox", "--print-env"], clean_env).returncode == 2
+
+
+def test_sandbox_port_errors_are_one_line(sandbox: Sandbox, clean_env: dict[str, str]) -> None:
+    busy = sandbox.url.rsplit(":", 1)[1]
+    for port, text in ((busy, "Address already in use"), ("70000", "less than or equal to 65535")):
+        result = pixup(["sandbox", "--port", port], clean_env, timeout=20)
+        assert result.returncode == 2
+        assert result.stderr.startswith("pixup: error: ")
+        assert text in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_message_that_is_not_text_is_a_usage_error(
+    box: Sandbox, env: dict[str, str], png: Path
+) -> None:
+    # argv bytes that are not UTF-8 reach Python as lone surrogates.
+    result = subprocess.run(
+        [installed_pixup().encode(), b"upload", str(png).encode(), b"-m", b"caf\xe9"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert b"the message is not valid text" in result.stderr
+    assert box.uploads() == []

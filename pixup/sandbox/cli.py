@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import tempfile
 from pathlib import Path
 
 from pixup.errors import UsageError
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def print_env(host: str, port: int) -> int:
@@ -31,11 +43,12 @@ def run(host: str, port: int, data_dir: Path | None, max_size: int | None = None
         return UsageError.exit_code
     folder = data_dir or Path(tempfile.mkdtemp(prefix="pixup-sandbox-"))
     app = SandboxApp(folder, max_size or DEFAULT_MAX_SIZE)
-    try:
-        server = make_server(host, port, app, threaded=True)
-    except OSError as exc:
-        sys.stderr.write(f"pixup: error: cannot listen on {host}:{port}: {exc.strerror}\n")
+    # werkzeug reports a busy port itself, in two lines, and exits; ask first.
+    problem = _cannot_listen(host, port)
+    if problem:
+        sys.stderr.write(f"pixup: error: cannot listen on {host}:{port}: {problem}\n")
         return UsageError.exit_code
+    server = make_server(host, port, app, threaded=True)
     base = f"http://{host}:{server.port}"
     # The first line is for scripts and tests to read the address from.
     lines = [

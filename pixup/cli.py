@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -65,12 +66,28 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    no_keyring: Annotated[
+        bool,
+        typer.Option(
+            "--no-keyring",
+            help="Do not use the system keyring in this run (also PIXUP_NO_KEYRING=1).",
+        ),
+    ] = False,
 ) -> None:
-    pass
+    ctx.obj = {"no_keyring": no_keyring}
+
+
+def _env(ctx: typer.Context) -> Mapping[str, str]:
+    """The environment as commands see it, with the global flags folded in."""
+    root = ctx.find_root().obj or {}
+    if root.get("no_keyring"):
+        return {**os.environ, "PIXUP_NO_KEYRING": "1"}
+    return os.environ
 
 
 ServiceOpt = Annotated[
@@ -126,6 +143,7 @@ def _flags(
     + EXIT_CODES_HELP
 )
 def upload(
+    ctx: typer.Context,
     files: Annotated[
         list[Path],
         typer.Argument(metavar="FILE", help="Image files to upload.", show_default=False),
@@ -184,7 +202,7 @@ def upload(
         _flags(service, api, fmt, endpoint, timeout),
         opts,
         _output(json_mode, quiet, verbose),
-        os.environ,
+        _env(ctx),
         dry_run=dry_run,
     )
     raise typer.Exit(code)
@@ -338,11 +356,107 @@ def config_unset(key: KeyArg, json_mode: ConfigJsonOpt = False) -> None:
 
 
 @config_app.command("list")
-def config_list(json_mode: ConfigJsonOpt = False) -> None:
-    """Print every key set in the config file."""
+def config_list(ctx: typer.Context, json_mode: ConfigJsonOpt = False) -> None:
+    """Print every key set in the config file, and which secrets the keyring holds."""
     from pixup.commands import config_cmd
 
-    raise typer.Exit(config_cmd.list_(_output(json_mode), os.environ))
+    raise typer.Exit(config_cmd.list_(_output(json_mode), _env(ctx)))
+
+
+@config_app.command(
+    "login",
+    epilog="Examples: pixup config login --service twitrpix ; "
+    "pixup config login --service imgly --api 1 --username alice --password-stdin < pw.txt ; "
+    "pixup config login --token 42-abc --token-secret-stdin < secret.txt",
+)
+def config_login(
+    ctx: typer.Context,
+    service: ServiceOpt = None,
+    api: Annotated[int | None, typer.Option("--api", metavar="1|2", help="API version.")] = None,
+    consumer_key: Annotated[
+        str | None,
+        typer.Option(
+            "--consumer-key", metavar="KEY", help="Your Twitter application's consumer key."
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", metavar="TOKEN", help="Store this access token instead of the PIN flow."
+        ),
+    ] = None,
+    username: Annotated[
+        str | None, typer.Option("--username", metavar="NAME", help="img.ly API 1 user name.")
+    ] = None,
+    consumer_secret_stdin: Annotated[
+        bool, typer.Option("--consumer-secret-stdin", help="Read the consumer secret from stdin.")
+    ] = False,
+    token_secret_stdin: Annotated[
+        bool, typer.Option("--token-secret-stdin", help="Read the token secret from stdin.")
+    ] = False,
+    api_key_stdin: Annotated[
+        bool, typer.Option("--api-key-stdin", help="Read the TwitrPix API key from stdin.")
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the img.ly API 1 password from stdin.")
+    ] = False,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open the authorize page in a browser.")
+    ] = False,
+    json_mode: ConfigJsonOpt = False,
+) -> None:
+    """Log in once and keep the secrets in the system keyring.
+
+    OAuth (both services) uses the PIN flow: pixup prints a page to open, you authorize it
+    and type the PIN. --service twitrpix also stores the API key; --service imgly --api 1
+    stores a user name and password instead. Secrets are asked for at the terminal with
+    hidden input, or read from stdin with one --*-stdin option.
+    """
+    from pixup.commands import login as cmd
+    from pixup.errors import UsageError
+
+    out = _output(json_mode)
+    chosen = [
+        name
+        for name, flag in (
+            ("consumer-secret", consumer_secret_stdin),
+            ("token-secret", token_secret_stdin),
+            ("api-key", api_key_stdin),
+            ("password", password_stdin),
+        )
+        if flag
+    ]
+    if len(chosen) > 1:
+        out.error(UsageError("only one --*-stdin option can be used at a time"))
+        raise typer.Exit(UsageError.exit_code)
+    opts = cmd.LoginOptions(
+        service=service,
+        api=api,
+        consumer_key=consumer_key,
+        token=token,
+        username=username,
+        stdin_secret=chosen[0] if chosen else None,
+        browser=not no_browser,
+    )
+    raise typer.Exit(cmd.login(opts, out, _env(ctx)))
+
+
+@config_app.command("logout")
+def config_logout(
+    ctx: typer.Context, service: ServiceOpt = None, json_mode: ConfigJsonOpt = False
+) -> None:
+    """Remove what login stored: everything, or one service's own credentials."""
+    from pixup.commands import login as cmd
+
+    raise typer.Exit(cmd.logout(service, _output(json_mode), _env(ctx)))
+
+
+@config_app.command("status")
+def config_status(ctx: typer.Context, json_mode: ConfigJsonOpt = False) -> None:
+    """Which credentials each service has and where each comes from (never their values)."""
+    from pixup.commands import login as cmd
+
+    raise typer.Exit(cmd.status(_output(json_mode), _env(ctx)))
 
 
 def main() -> None:

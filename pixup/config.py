@@ -79,6 +79,20 @@ def _api_choice(apis: tuple[int, ...]) -> Callable[[str], int]:
     return parse
 
 
+def parse_name(text: str) -> str:
+    value = text.strip()
+    if not value or any(c.isspace() for c in value):
+        raise ValueError(f"{text!r} must be one word with no spaces")
+    return value
+
+
+OAUTH_DEFAULTS = {
+    "oauth.request_token_url": "https://api.twitter.com/oauth/request_token",
+    "oauth.authorize_url": "https://api.twitter.com/oauth/authorize",
+    "oauth.access_token_url": "https://api.twitter.com/oauth/access_token",
+}
+
+
 @dataclass(frozen=True)
 class KeySpec:
     name: str
@@ -109,6 +123,22 @@ def key_specs() -> dict[str, KeySpec]:
             "the OAuth Echo provider (verify-credentials) URL",
             "PIXUP_OAUTH_VERIFY_CREDENTIALS_URL",
         ),
+        *(
+            KeySpec(
+                key,
+                parse_url,
+                f"OAuth provider: {key.split('.')[1]}",
+                "PIXUP_" + key.upper().replace(".", "_"),
+            )
+            for key in OAUTH_DEFAULTS
+        ),
+        KeySpec(
+            "oauth.consumer_key",
+            parse_name,
+            "your Twitter application's consumer key (not secret)",
+            "PIXUP_OAUTH_CONSUMER_KEY",
+        ),
+        KeySpec("imgly.username", parse_name, "img.ly API 1 user name", "PIXUP_USERNAME"),
     ]
     for p in providers.all_providers():
         prefix = service_env_prefix(p.name)

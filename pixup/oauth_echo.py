@@ -28,6 +28,8 @@ def sign(
     nonce: str | None = None,
     timestamp: str | None = None,
     with_version: bool = True,
+    callback: str | None = None,
+    verifier: str | None = None,
 ) -> str:
     """The ``Authorization`` header value for a request signed with HMAC-SHA1.
 
@@ -49,6 +51,8 @@ def sign(
         realm=realm,
         nonce=nonce,
         timestamp=timestamp,
+        callback_uri=callback,
+        verifier=verifier,
     )
     headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
     try:

@@ -38,6 +38,8 @@ class Settings:
     timeout: float
     credentials: Credentials = field(repr=False)
     sources: dict[str, str] = field(default_factory=dict)
+    # The OAuth 1.0a provider's request_token, authorize and access_token URLs.
+    oauth_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def service(self) -> str:
@@ -77,7 +79,7 @@ def resolve(
     flags: Flags,
     env: Mapping[str, str],
     config: cfgmod.ConfigFile,
-    credentials: Credentials,
+    credentials: Credentials | None = None,
 ) -> Settings:
     r = _Resolver(env, config)
     name = r.pick("service", flags.service, "--service", providers.names()[0])
@@ -88,10 +90,15 @@ def resolve(
     base = r.pick(f"{prefix}.url", flags.endpoint, "--endpoint", provider.default_base_url)
     verify = r.pick("oauth.verify_credentials_url", None, "", DEFAULT_VERIFY_URL)
     timeout = r.pick("timeout", flags.timeout, "--timeout", DEFAULT_TIMEOUT)
+    oauth_urls = {
+        key.split(".")[1]: r.pick(key, None, "", default)
+        for key, default in cfgmod.OAUTH_DEFAULTS.items()
+    }
     return Settings(
         provider=provider,
         target=Target(base_url=base, api=api, format=fmt, verify_url=verify),
         timeout=timeout,
-        credentials=credentials,
+        credentials=credentials or Credentials(),
         sources=r.sources,
+        oauth_urls=oauth_urls,
     )

@@ -20,6 +20,10 @@ import pytest
 from pixup.sandbox.accounts import SANDBOX
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SUPPORT = Path(__file__).parent / "support"
+sys.path.insert(0, str(SUPPORT))
+
+from pixup_test_keyring import FileKeyring  # noqa: E402
 
 
 def installed_pixup() -> str:
@@ -105,14 +109,25 @@ def box(sandbox: Sandbox) -> Sandbox:
 
 
 @pytest.fixture
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """An environment with no PIXUP_* settings from the developer's shell and an
-    empty config directory of its own."""
+def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """An environment with no PIXUP_* settings from the developer's shell, an empty
+    config directory of its own, and a keyring of its own: a real keyring backend that
+    keeps its entries in a file of this test (never the developer's keyring). The same
+    backend serves in-process runs and the subprocesses of the test."""
+    import keyring
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXUP_")}
     env["PIXUP_CONFIG_DIR"] = str(tmp_path / "config")
+    env["PIXUP_TEST_KEYRING_FILE"] = str(tmp_path / "keyring.json")
+    env["PYTHON_KEYRING_BACKEND"] = "pixup_test_keyring.FileKeyring"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SUPPORT), env.get("PYTHONPATH")]))
     for key in [k for k in os.environ if k.startswith("PIXUP_")]:
         monkeypatch.delenv(key)
-    return env
+    monkeypatch.setenv("PIXUP_TEST_KEYRING_FILE", env["PIXUP_TEST_KEYRING_FILE"])
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    yield env
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -201,9 +201,10 @@ def test_missing_credentials_name_the_variables(clean_env: dict[str, str], png: 
                 "kind": "auth",
                 "code": None,
                 "http_status": None,
-                "message": "missing credentials for imgly API 2: set PIXUP_OAUTH_CONSUMER_KEY, "
-                "PIXUP_OAUTH_CONSUMER_SECRET, PIXUP_OAUTH_TOKEN, PIXUP_OAUTH_TOKEN_SECRET in "
-                "the environment",
+                "message": "missing credentials for imgly API 2: OAuth consumer key, OAuth "
+                "consumer secret, OAuth access token, OAuth access token secret; set "
+                "PIXUP_OAUTH_CONSUMER_KEY, PIXUP_OAUTH_CONSUMER_SECRET, PIXUP_OAUTH_TOKEN, "
+                "PIXUP_OAUTH_TOKEN_SECRET in the environment, or run `pixup config login`",
             },
         }
     ]
@@ -413,11 +414,20 @@ def test_config_commands(clean_env: dict[str, str]) -> None:
     assert run(["config", "set", "service", "imgly"], clean_env).exit_code == 0
     assert run(["config", "set", "twitrpix.api", "2"], clean_env).exit_code == 0
     assert run(["config", "get", "service"], clean_env).stdout == "imgly\n"
-    assert run(["config", "list"], clean_env).stdout == "service = imgly\ntwitrpix.api = 2\n"
+    assert run(["config", "list"], clean_env).stdout.startswith(
+        "service = imgly\ntwitrpix.api = 2\ntwitrpix.api_key = <secret: unset>\n"
+    )
     assert json.loads(run(["config", "list", "--json"], clean_env).stdout) == {
         "ok": True,
         "path": str(path),
         "values": {"service": "imgly", "twitrpix.api": 2},
+        "secrets": {
+            "twitrpix.api_key": "unset",
+            "oauth.consumer_secret": "unset",
+            "oauth.token": "unset",
+            "oauth.token_secret": "unset",
+            "imgly.password": "unset",
+        },
     }
     assert run(["config", "unset", "service"], clean_env).exit_code == 0
     missing = run(["config", "get", "service"], clean_env)

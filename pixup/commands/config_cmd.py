@@ -65,10 +65,31 @@ def list_(out: Output, env: Mapping[str, str]) -> int:
     def action() -> None:
         cfg = cfgmod.load(cfgmod.config_path(env))
         items = dict(cfg.items())
+        secrets = _secret_states(env)
         if out.json_mode:
-            out.json({"ok": True, "path": str(cfg.path), "values": items})
+            out.json({"ok": True, "path": str(cfg.path), "values": items, "secrets": secrets})
             return
         for key, value in items.items():
             out.line(f"{key} = {value}")
+        for name, state in secrets.items():
+            out.line(f"{name} = <secret: {state or 'unknown, keyring not usable'}>")
 
     return _guard(out, action)
+
+
+def _secret_states(env: Mapping[str, str]) -> dict[str, str | None]:
+    """Whether each secret is in the keyring ("set"/"unset"), never its value; None when
+    the keyring cannot be read."""
+    from pixup.credentials import SPECS
+    from pixup.keystore import KeyringUnavailable, KeyStore
+
+    store = KeyStore(env)
+    states: dict[str, str | None] = {}
+    for spec in SPECS.values():
+        if spec.keyring is None:
+            continue
+        try:
+            states[spec.keyring] = "set" if store.get(spec.keyring) else "unset"
+        except KeyringUnavailable:
+            states[spec.keyring] = None
+    return states

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from pixup import config as cfgmod
 from pixup import providers
 from pixup.errors import PixupError, UsageError
-from pixup.models import Credentials
 from pixup.output import Output
 from pixup.providers.base import Provider, Target, check_media_id
 from pixup.settings import Flags, resolve
@@ -63,7 +62,7 @@ def build(
     if is_url:
         provider, target = _owner(text, flags, env, config)
     else:
-        settings = resolve(flags, env, config, Credentials())
+        settings = resolve(flags, env, config)
         provider, target = settings.provider, settings.target
     chosen = provider.check_size(size or provider.default_thumb_size)
     thumb = provider.thumb_url(target, media_id, chosen)
@@ -93,9 +92,7 @@ def _owner(
     candidates = [providers.get(flags.service)] if flags.service else providers.all_providers()
     matches: list[tuple[Provider, Target]] = []
     for p in candidates:
-        configured = resolve(
-            Flags(service=p.name, endpoint=flags.endpoint), env, config, Credentials()
-        ).target
+        configured = resolve(Flags(service=p.name, endpoint=flags.endpoint), env, config).target
         if host in p.hosts:
             matches.append((p, replace(configured, base_url=p.default_base_url)))
         elif p.owns_url(url, configured):
@@ -104,12 +101,12 @@ def _owner(
         if matches:
             return matches[0]
         p = candidates[0]
-        configured = resolve(flags, env, config, Credentials()).target
+        configured = resolve(flags, env, config).target
         origin = urlsplit(url)._replace(path="", query="", fragment="").geturl()
         return p, replace(configured, base_url=origin)
     if len(matches) == 1:
         return matches[0]
-    default = resolve(Flags(endpoint=flags.endpoint), env, config, Credentials()).provider
+    default = resolve(Flags(endpoint=flags.endpoint), env, config).provider
     for p, target in matches:
         if p is default:
             return p, target

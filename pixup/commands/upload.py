@@ -7,8 +7,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from pixup import credentials, output, transport
-from pixup.commands.common import load_settings
+from pixup import output, transport
+from pixup.commands.common import at_terminal, load_settings, with_credentials
 from pixup.errors import PixupError, RejectedError, UsageError
 from pixup.media import SNIFF_BYTES, sniff_type
 from pixup.models import RequestSpec, UploadOptions, UploadParams
@@ -31,14 +31,15 @@ def run(
     settings: Settings | None = None
     try:
         settings = load_settings(flags, env)
-        out.add_secrets(settings.credentials.secret_values())
         _check_message(opts.message, out)
         provider = settings.provider
-        credentials.require(
-            settings.credentials,
+        settings = with_credentials(
+            settings,
             provider.required_credentials(settings.target.api, opts.post),
-            f"{provider.name} API {settings.target.api}",
+            env,
+            interactive=at_terminal() and not out.json_mode,
         )
+        out.add_secrets(settings.credentials.secret_values())
     except PixupError as err:
         out.error(err)
         if out.json_mode:

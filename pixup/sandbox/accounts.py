@@ -18,11 +18,21 @@ class Account:
     user_id: str = "42"
     screen_name: str = "sandboxuser"
 
-    def environment(self, base_url: str) -> dict[str, str]:
-        """The environment that points pixup at a sandbox at ``base_url``."""
+    def urls(self, base_url: str) -> dict[str, str]:
+        """The environment that points pixup's services and OAuth provider at a sandbox."""
         return {
             "PIXUP_TWITRPIX_URL": base_url,
             "PIXUP_IMGLY_URL": base_url,
+            "PIXUP_OAUTH_REQUEST_TOKEN_URL": f"{base_url}/oauth/request_token",
+            "PIXUP_OAUTH_AUTHORIZE_URL": f"{base_url}/oauth/authorize",
+            "PIXUP_OAUTH_ACCESS_TOKEN_URL": f"{base_url}/oauth/access_token",
+            "PIXUP_OAUTH_VERIFY_CREDENTIALS_URL": f"{base_url}/1/account/verify_credentials.json",
+        }
+
+    def environment(self, base_url: str) -> dict[str, str]:
+        """The URLs above and the sandbox account's credentials, for scripts and tests."""
+        return {
+            **self.urls(base_url),
             "PIXUP_TWITRPIX_API_KEY": self.api_key,
             "PIXUP_OAUTH_CONSUMER_KEY": self.consumer_key,
             "PIXUP_OAUTH_CONSUMER_SECRET": self.consumer_secret,

@@ -108,6 +108,9 @@ class SandboxApp:
                     methods=["POST"],
                 ),
                 Rule(VERIFY_PATH, endpoint="verify_credentials"),
+                Rule("/oauth/request_token", endpoint="request_token", methods=["POST"]),
+                Rule("/oauth/authorize", endpoint="authorize"),
+                Rule("/oauth/access_token", endpoint="access_token", methods=["POST"]),
                 Rule("/show/<size>/<media_id>", endpoint="show"),
                 Rule("/thumb/<media_id>", endpoint="media"),
                 Rule("/media/<media_id>", endpoint="media"),
@@ -386,6 +389,32 @@ class SandboxApp:
                 {"errors": [{"code": 32, "message": "Could not authenticate you."}]}, 401
             )
         return self._json({"id": int(SANDBOX.user_id), "screen_name": SANDBOX.screen_name})
+
+    def _oauth_step(self, request: Request, step: Callable[..., tuple[int, str]]) -> Response:
+        uri = self._base(request) + request.path
+        headers = {"Authorization": request.headers.get("Authorization", "")}
+        if request.mimetype == "application/x-www-form-urlencoded":
+            headers["Content-Type"] = request.mimetype
+        status, text = step(uri, request.get_data(as_text=True), headers)
+        return Response(text, status=status, content_type="application/x-www-form-urlencoded")
+
+    def on_request_token(self, request: Request) -> Response:
+        return self._oauth_step(request, oauth.request_token)
+
+    def on_access_token(self, request: Request) -> Response:
+        return self._oauth_step(request, oauth.access_token)
+
+    def on_authorize(self, request: Request) -> Response:
+        pin = oauth.authorize(request.args.get("oauth_token", ""))
+        if pin is None:
+            return Response(
+                "unknown or expired request token", status=400, content_type="text/plain"
+            )
+        page = (
+            f"<html><body><p>pixup sandbox: @{SANDBOX.screen_name} authorized the application."
+            f'</p><p>PIN: <code id="pin">{pin}</code></p></body></html>'
+        )
+        return Response(page, content_type="text/html")
 
     def on_index(self, request: Request) -> Response:
         return Response(

@@ -1,0 +1,467 @@
+"""`pixup config login`, `logout` and `status`: put credentials in the keyring once.
+
+login runs OAuth 1.0a's PIN (out-of-band) flow against a Twitter-compatible provider, or
+stores tokens obtained elsewhere, checks them against verify_credentials, and only then
+stores the secrets in the keyring (never in a file: if the keyring cannot take them,
+nothing is stored). Each OAuth step is signed with pixup.oauth_echo.sign and sent through
+pixup.transport, so it follows no redirect and reads a capped answer like every request.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import parse_qsl, urlencode
+
+from pixup import config as cfgmod
+from pixup import credentials as credmod
+from pixup import providers, transport
+from pixup.commands.common import at_terminal
+from pixup.errors import AuthError, PixupError, UsageError, error_for_status
+from pixup.keystore import KeyringUnavailable, KeyStore
+from pixup.models import RequestSpec
+from pixup.oauth_echo import sign
+from pixup.output import Output
+from pixup.providers import decode
+from pixup.settings import Flags, Settings, resolve
+
+# Which secret --*-stdin names, by the CredentialSpec it fills.
+STDIN_CHOICES = {
+    "consumer-secret": "consumer_secret",
+    "token-secret": "token_secret",
+    "api-key": "api_key",
+    "password": "password",
+}
+
+
+@dataclass(frozen=True)
+class LoginOptions:
+    service: str | None = None
+    api: int | None = None
+    consumer_key: str | None = None
+    token: str | None = None
+    username: str | None = None
+    stdin_secret: str | None = None  # a key of STDIN_CHOICES
+    browser: bool = True
+
+
+class _Input:
+    """Values the user gives: one secret from the first line of stdin when asked for,
+    the rest at the terminal (hidden for secrets); the PIN may also come from stdin."""
+
+    def __init__(self, opts: LoginOptions, stdin: IO[str]) -> None:
+        self.stdin = stdin
+        self.interactive = at_terminal()
+        self.stdin_field = STDIN_CHOICES.get(opts.stdin_secret or "")
+        self.stdin_value: str | None = None
+        if self.stdin_field is not None:
+            line = stdin.readline().rstrip("\r\n")
+            if not line:
+                raise UsageError(f"--{opts.stdin_secret}-stdin: standard input was empty")
+            self.stdin_value = line
+
+    def from_stdin(self, field: str) -> str | None:
+        return self.stdin_value if field == self.stdin_field else None
+
+    def ask(self, spec: credmod.CredentialSpec) -> str:
+        if self.interactive:
+            value = credmod.terminal_prompt(spec)
+            if value:
+                return value
+        how = f"set {spec.env}" + (
+            f" or pass --{_stdin_option(spec.name)}-stdin" if _stdin_option(spec.name) else ""
+        )
+        raise AuthError(f"{spec.label} is needed to log in: {how}")
+
+    def pin(self, out: Output) -> str:
+        if self.interactive:
+            import typer
+
+            value: str = typer.prompt("PIN")
+        else:
+            out.info("Reading the PIN from standard input...")
+            value = self.stdin.readline()
+        value = value.strip()
+        if not value:
+            raise AuthError("no PIN was given; the login was not completed")
+        return value
+
+
+def _stdin_option(field: str) -> str | None:
+    return next((opt for opt, f in STDIN_CHOICES.items() if f == field), None)
+
+
+def _pick(
+    field: str, flag: str | None, inp: _Input, env: Mapping[str, str], cfg: cfgmod.ConfigFile
+) -> str:
+    """flag > stdin > environment > config file > prompt, for one login value."""
+    spec = credmod.SPECS[field]
+    value = flag or inp.from_stdin(field) or env.get(spec.env) or None
+    if value is None and spec.config:
+        raw = cfg.get(spec.config)
+        value = str(raw) if raw else None
+    return value or inp.ask(spec)
+
+
+def login(
+    opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[str] | None = None
+) -> int:
+    try:
+        _login(opts, out, env, stdin or sys.stdin)
+    except PixupError as err:
+        out.error(err)
+        if out.json_mode:
+            out.json({"ok": False, "service": opts.service, "error": err.to_json()})
+        return err.exit_code
+    return 0
+
+
+def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[str]) -> None:
+    store = KeyStore(env)
+    if not store.enabled:
+        raise UsageError(
+            "login stores secrets in the system keyring, which is turned off "
+            "(--no-keyring or PIXUP_NO_KEYRING); use the PIXUP_* environment variables instead"
+        )
+    backend = store.backend_name()
+    store.get("oauth.token")  # fails now, before any question, if the keyring is unusable
+    path = cfgmod.config_path(env)
+    cfg = cfgmod.load(path)
+    settings = resolve(Flags(service=opts.service, api=opts.api), env, cfg)
+    inp = _Input(opts, stdin)
+    secrets: dict[str, str] = {}
+    settings_to_write: dict[str, str] = {}
+    who: str | None = None
+
+    # Without --service only the OAuth tokens are stored: they serve both services.
+    chosen = settings.provider.name if opts.service else None
+    if chosen == "imgly" and settings.target.api == 1:
+        username = _pick("username", opts.username, inp, env, cfg)
+        password = (
+            inp.from_stdin("password")
+            or env.get("PIXUP_PASSWORD")
+            or inp.ask(credmod.SPECS["password"])
+        )
+        out.add_secrets([password])
+        secrets["imgly.password"] = password
+        settings_to_write["imgly.username"] = username
+        who = username
+        out.info("img.ly API 1 cannot check a password without uploading; stored as given.")
+    else:
+        consumer_key = _pick("consumer_key", opts.consumer_key, inp, env, cfg)
+        consumer_secret = (
+            inp.from_stdin("consumer_secret")
+            or env.get("PIXUP_OAUTH_CONSUMER_SECRET")
+            or _existing(store, "oauth.consumer_secret")
+            or inp.ask(credmod.SPECS["consumer_secret"])
+        )
+        out.add_secrets([consumer_secret])
+        if opts.token or env.get("PIXUP_OAUTH_TOKEN"):
+            token = opts.token or env["PIXUP_OAUTH_TOKEN"]
+            token_secret = (
+                inp.from_stdin("token_secret")
+                or env.get("PIXUP_OAUTH_TOKEN_SECRET")
+                or inp.ask(credmod.SPECS["token_secret"])
+            )
+        else:
+            token, token_secret = _pin_flow(settings, consumer_key, consumer_secret, inp, out, opts)
+        out.add_secrets([token, token_secret])
+        who = verify(settings, consumer_key, consumer_secret, token, token_secret, out)
+        secrets.update(
+            {
+                "oauth.consumer_secret": consumer_secret,
+                "oauth.token": token,
+                "oauth.token_secret": token_secret,
+            }
+        )
+        settings_to_write["oauth.consumer_key"] = consumer_key
+        if chosen == "twitrpix":
+            api_key = (
+                inp.from_stdin("api_key")
+                or env.get("PIXUP_TWITRPIX_API_KEY")
+                or inp.ask(credmod.SPECS["api_key"])
+            )
+            out.add_secrets([api_key])
+            secrets["twitrpix.api_key"] = api_key
+
+    _store_all(store, secrets)
+
+    def write(c: cfgmod.ConfigFile) -> None:
+        for key, value in settings_to_write.items():
+            c.set(key, value)
+
+    cfgmod.update(path, write)
+    if out.json_mode:
+        out.json(
+            {
+                "ok": True,
+                "service": chosen,
+                "api": settings.target.api if chosen else None,
+                "user": who,
+                "stored": sorted(secrets),
+                "keyring": backend,
+            }
+        )
+    else:
+        out.line(f"Logged in to {settings.provider.title if chosen else 'Twitter'} as {who}")
+        out.info(f"Stored {', '.join(sorted(secrets))} in the keyring ({backend}).")
+
+
+def _existing(store: KeyStore, name: str) -> str | None:
+    try:
+        return store.get(name)
+    except KeyringUnavailable:
+        return None
+
+
+def _store_all(store: KeyStore, secrets: dict[str, str]) -> None:
+    """All or nothing: a keyring that fails half-way is rolled back."""
+    done: list[str] = []
+    try:
+        for name, value in secrets.items():
+            store.set(name, value)
+            done.append(name)
+    except KeyringUnavailable as exc:
+        for name in done:
+            try:
+                store.delete(name)
+            except KeyringUnavailable:
+                break
+        raise AuthError(f"nothing was stored: {exc.message}") from None
+
+
+def _oauth_post(
+    settings: Settings, url: str, authorization: str, what: str, out: Output
+) -> dict[str, str]:
+    spec = RequestSpec(
+        method="POST",
+        url=url,
+        headers={"Authorization": authorization},
+        secret_headers=frozenset({"Authorization"}),
+    )
+    with transport.open_session() as session:
+        resp = transport.send(session, spec, settings.timeout, out.debug)
+    if resp.status in (400, 401, 403):
+        raise AuthError(
+            f"the OAuth provider refused the {what} (HTTP {resp.status}): {decode.body_snippet(resp)}",
+            http_status=resp.status,
+        )
+    if resp.status != 200:
+        raise error_for_status(
+            resp.status, f"the OAuth provider answered HTTP {resp.status} to the {what}"
+        )
+    values = dict(parse_qsl(resp.body.decode("utf-8", "replace")))
+    if not values.get("oauth_token") or not values.get("oauth_token_secret"):
+        raise AuthError(f"the OAuth provider's answer to the {what} has no token")
+    return values
+
+
+def _pin_flow(
+    settings: Settings,
+    consumer_key: str,
+    consumer_secret: str,
+    inp: _Input,
+    out: Output,
+    opts: LoginOptions,
+) -> tuple[str, str]:
+    urls = settings.oauth_urls
+    request = _oauth_post(
+        settings,
+        urls["request_token_url"],
+        sign(
+            "POST",
+            urls["request_token_url"],
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            token=None,
+            token_secret=None,
+            callback="oob",
+        ),
+        "request for a request token (check the consumer key and secret)",
+        out,
+    )
+    authorize = f"{urls['authorize_url']}?{urlencode({'oauth_token': request['oauth_token']})}"
+    out.info("Open this page, authorize pixup, and enter the PIN it shows:")
+    # The URL is the one thing a script needs from this step: it goes to stdout.
+    out.line(authorize)
+    if opts.browser and inp.interactive and _has_display():
+        import webbrowser
+
+        webbrowser.open(authorize)
+    pin = inp.pin(out)
+    access = _oauth_post(
+        settings,
+        urls["access_token_url"],
+        sign(
+            "POST",
+            urls["access_token_url"],
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            token=request["oauth_token"],
+            token_secret=request["oauth_token_secret"],
+            verifier=pin,
+        ),
+        "PIN",
+        out,
+    )
+    return access["oauth_token"], access["oauth_token_secret"]
+
+
+def _has_display() -> bool:
+    # Without a display webbrowser may start a text browser in this very terminal.
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+def verify(
+    settings: Settings,
+    consumer_key: str,
+    consumer_secret: str,
+    token: str,
+    token_secret: str,
+    out: Output,
+) -> str:
+    """The screen name the tokens belong to, from the verify-credentials URL."""
+    url = settings.target.verify_url
+    spec = RequestSpec(
+        method="GET",
+        url=url,
+        headers={
+            "Authorization": sign(
+                "GET",
+                url,
+                consumer_key=consumer_key,
+                consumer_secret=consumer_secret,
+                token=token,
+                token_secret=token_secret,
+            )
+        },
+        secret_headers=frozenset({"Authorization"}),
+    )
+    with transport.open_session() as session:
+        resp = transport.send(session, spec, settings.timeout, out.debug)
+    if resp.status in (401, 403):
+        raise AuthError(
+            f"the OAuth provider did not accept the access token (HTTP {resp.status}); nothing was stored",
+            http_status=resp.status,
+        )
+    if resp.status != 200:
+        raise error_for_status(
+            resp.status, f"verify_credentials answered HTTP {resp.status}; nothing was stored"
+        )
+    doc = decode.load(resp, "json")
+    name = decode.scalar(doc.get("screen_name"))
+    return f"@{name}" if name else "(unknown user)"
+
+
+# --- logout and status ------------------------------------------------------------------
+
+LOGOUT = {
+    None: (
+        [
+            "twitrpix.api_key",
+            "oauth.consumer_secret",
+            "oauth.token",
+            "oauth.token_secret",
+            "imgly.password",
+        ],
+        ["oauth.consumer_key", "imgly.username"],
+    ),
+    "twitrpix": (["twitrpix.api_key"], []),
+    "imgly": (["imgly.password"], ["imgly.username"]),
+}
+
+
+def logout(service: str | None, out: Output, env: Mapping[str, str]) -> int:
+    try:
+        name = providers.get(service).name if service else None
+        secret_names, config_keys = LOGOUT[name]
+        store = KeyStore(env)
+        removed = [n for n in secret_names if store.delete(n)]
+        path = cfgmod.config_path(env)
+        if any(cfgmod.load(path).get(k) is not None for k in config_keys):
+
+            def drop(c: cfgmod.ConfigFile) -> None:
+                for key in config_keys:
+                    c.unset(key)
+
+            cfgmod.update(path, drop)
+    except PixupError as err:
+        out.error(err)
+        if out.json_mode:
+            out.json({"ok": False, "error": err.to_json()})
+        return err.exit_code
+    if out.json_mode:
+        out.json({"ok": True, "removed": removed, "config_removed": config_keys})
+    else:
+        out.line(f"Removed {', '.join(removed) or 'nothing'} from the keyring.")
+        if name is not None:
+            out.info("The OAuth tokens serve both services; `pixup config logout` removes them.")
+    return 0
+
+
+def status(out: Output, env: Mapping[str, str]) -> int:
+    try:
+        report = _status(env)
+    except PixupError as err:
+        out.error(err)
+        if out.json_mode:
+            out.json({"ok": False, "error": err.to_json()})
+        return err.exit_code
+    if out.json_mode:
+        out.json(report)
+        return 0
+    ring = report["keyring"]
+    out.line(
+        f"keyring: {ring['backend'] or '-'}: "
+        + ("works" if ring["works"] else f"not usable ({ring['error']})")
+    )
+    for name, svc in report["services"].items():
+        for api, info in svc["apis"].items():
+            state = "ready" if info["ready"] else "missing " + ", ".join(info["missing"])
+            default = " (default)" if str(svc["default_api"]) == api else ""
+            out.line(f"{name} API {api}{default}: {state}")
+            for cred, where in info["credentials"].items():
+                out.line(f"  {cred:<16} {where['source'] or 'not set'}")
+    return 0
+
+
+def _status(env: Mapping[str, str]) -> dict[str, Any]:
+    cfg = cfgmod.load(cfgmod.config_path(env))
+    store = KeyStore(env)
+    ring: dict[str, Any] = {
+        "enabled": store.enabled,
+        "backend": None,
+        "works": False,
+        "error": None,
+    }
+    if store.enabled:
+        try:
+            ring["backend"] = store.backend_name()
+            store.get("oauth.token")
+            ring["works"] = True
+        except KeyringUnavailable as exc:
+            ring["error"] = exc.message
+    else:
+        ring["error"] = "turned off (--no-keyring or PIXUP_NO_KEYRING)"
+    services: dict[str, Any] = {}
+    for p in providers.all_providers():
+        default_api = resolve(Flags(service=p.name), env, cfg).target.api
+        apis: dict[str, Any] = {}
+        for api in p.apis:
+            names = p.required_credentials(api, False)
+            found = credmod.lookup(names, env, cfg, store)
+            apis[str(api)] = {
+                "ready": not found.missing,
+                "missing": found.missing,
+                "credentials": {
+                    n: {"present": n in found.sources, "source": found.sources.get(n)}
+                    for n in names
+                },
+            }
+        services[p.name] = {"default_api": default_api, "apis": apis}
+    return {"ok": True, "config": str(cfg.path), "keyring": ring, "services": services}

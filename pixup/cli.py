@@ -304,12 +304,18 @@ def sandbox(
             help="Print the shell exports that point pixup at a sandbox on --host/--port; exit.",
         ),
     ] = False,
+    urls_only: Annotated[
+        bool,
+        typer.Option(
+            "--urls-only", help="With --print-env: only the URLs, no credentials (to try login)."
+        ),
+    ] = False,
 ) -> None:
     """Run a local server that speaks both services' APIs, for trying pixup out and for tests."""
     from pixup.sandbox import cli as cmd
 
     if print_env:
-        raise typer.Exit(cmd.print_env(host, port))
+        raise typer.Exit(cmd.print_env(host, port, urls_only))
     raise typer.Exit(cmd.run(host, port, data_dir))
 
 

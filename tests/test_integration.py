@@ -162,3 +162,11 @@ def test_a_message_that_is_not_text_is_a_usage_error(
     assert result.returncode == 2
     assert b"the message is not valid text" in result.stderr
     assert box.uploads() == []
+
+
+def test_print_env_urls_only_has_no_credential(clean_env: dict[str, str]) -> None:
+    result = pixup(["sandbox", "--port", "8765", "--print-env", "--urls-only"], clean_env)
+    assert result.stdout == "".join(
+        f"export {k}={v}\n" for k, v in SANDBOX.urls("http://127.0.0.1:8765").items()
+    )
+    assert SANDBOX.consumer_secret not in result.stdout

@@ -21,13 +21,15 @@ def _cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
-def print_env(host: str, port: int) -> int:
+def print_env(host: str, port: int, urls_only: bool = False) -> int:
     from pixup.sandbox.accounts import SANDBOX
 
     if port == 0:
         sys.stderr.write("pixup: error: --print-env needs the --port the sandbox listens on\n")
         return UsageError.exit_code
-    for key, value in SANDBOX.environment(f"http://{host}:{port}").items():
+    base = f"http://{host}:{port}"
+    values = SANDBOX.urls(base) if urls_only else SANDBOX.environment(base)
+    for key, value in values.items():
         sys.stdout.write(f"export {key}={value}\n")
     return 0
 

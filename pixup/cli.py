@@ -146,7 +146,11 @@ def upload(
     ctx: typer.Context,
     files: Annotated[
         list[Path],
-        typer.Argument(metavar="FILE", help="Image files to upload.", show_default=False),
+        typer.Argument(
+            metavar="FILE",
+            help="Image files to upload; - reads one from stdin.",
+            show_default=False,
+        ),
     ],
     service: ServiceOpt = None,
     api: Annotated[
@@ -184,8 +188,31 @@ def upload(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the request (secrets redacted); send nothing.")
     ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", metavar="N", help="Upload up to N files at once.")
+    ] = 4,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            metavar="N",
+            help="Retries when the service was not reached, or answered 503/429 (default 2).",
+        ),
+    ] = 2,
+    max_size: Annotated[
+        str | None,
+        typer.Option(
+            "--max-size", metavar="SIZE", help="Size limit checked before sending (default 4MB)."
+        ),
+    ] = None,
+    filename: Annotated[
+        str | None,
+        typer.Option("--filename", metavar="NAME", help="The file name the server sees for '-'."),
+    ] = None,
 ) -> None:
     """Upload image files; print each media URL on its own line."""
+    from dataclasses import replace
+
     from pixup.commands import upload as cmd
     from pixup.models import UploadOptions
 
@@ -197,13 +224,14 @@ def upload(
         latitude=latitude,
         longitude=longitude,
     )
+    flags = _flags(service, api, fmt, endpoint, timeout)
     code = cmd.run(
         files,
-        _flags(service, api, fmt, endpoint, timeout),
+        replace(flags, max_size=max_size),
         opts,
         _output(json_mode, quiet, verbose),
         _env(ctx),
-        dry_run=dry_run,
+        cmd.Batch(jobs=jobs, retries=retries, dry_run=dry_run, filename=filename),
     )
     raise typer.Exit(code)
 
@@ -304,6 +332,10 @@ def sandbox(
             help="Print the shell exports that point pixup at a sandbox on --host/--port; exit.",
         ),
     ] = False,
+    max_size: Annotated[
+        str | None,
+        typer.Option("--max-size", metavar="SIZE", help="Largest upload it takes (default 4MB)."),
+    ] = None,
     urls_only: Annotated[
         bool,
         typer.Option(
@@ -316,7 +348,7 @@ def sandbox(
 
     if print_env:
         raise typer.Exit(cmd.print_env(host, port, urls_only))
-    raise typer.Exit(cmd.run(host, port, data_dir))
+    raise typer.Exit(cmd.run(host, port, data_dir, max_size))
 
 
 # --- config ---------------------------------------------------------------------------

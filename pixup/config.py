@@ -79,6 +79,36 @@ def _api_choice(apis: tuple[int, ...]) -> Callable[[str], int]:
     return parse
 
 
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gb": 1024**3,
+    "gib": 1024**3,
+}
+
+
+def parse_size(text: str) -> int:
+    """A byte count: ``4194304``, ``4MB``, ``4M``, ``1.5GiB`` (binary units, as the services'
+    "4MB" limits are)."""
+    raw = text.strip().lower().replace(" ", "")
+    number = raw.rstrip("kmgib")
+    unit = raw[len(number) :]
+    try:
+        value = float(number) * _UNITS[unit]
+    except (ValueError, KeyError):
+        raise ValueError(f"{text!r} is not a size (e.g. 4MB, 500K, 1G)") from None
+    if value < 1:
+        raise ValueError("the size must be at least 1 byte")
+    return int(value)
+
+
 def parse_name(text: str) -> str:
     value = text.strip()
     if not value or any(c.isspace() for c in value):
@@ -146,6 +176,12 @@ def key_specs() -> dict[str, KeySpec]:
             KeySpec(f"{p.name}.url", parse_url, f"{p.title} base URL", f"{prefix}_URL"),
             KeySpec(
                 f"{p.name}.api", _api_choice(p.apis), f"{p.title} API version", f"{prefix}_API"
+            ),
+            KeySpec(
+                f"{p.name}.max_size",
+                parse_size,
+                f"{p.title} size limit checked before uploading (e.g. 4MB)",
+                f"{prefix}_MAX_SIZE",
             ),
             KeySpec(
                 f"{p.name}.format",

@@ -37,11 +37,17 @@ class PixupError(Exception):
         *,
         code: int | None = None,
         http_status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.http_status = http_status
+        # True only when the request provably did not reach the service, or the service
+        # asked for a retry (503, 429): never when the body may have been received.
+        self.retryable = retryable
+        self.retry_after = retry_after
 
     def to_json(self) -> dict[str, Any]:
         return {

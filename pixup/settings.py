@@ -29,6 +29,7 @@ class Flags:
     format: str | None = None
     endpoint: str | None = None
     timeout: float | None = None
+    max_size: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Settings:
     target: Target
     timeout: float
     credentials: Credentials = field(repr=False)
+    max_size: int | None = None
     sources: dict[str, str] = field(default_factory=dict)
     # The OAuth 1.0a provider's request_token, authorize and access_token URLs.
     oauth_urls: dict[str, str] = field(default_factory=dict)
@@ -90,6 +92,7 @@ def resolve(
     base = r.pick(f"{prefix}.url", flags.endpoint, "--endpoint", provider.default_base_url)
     verify = r.pick("oauth.verify_credentials_url", None, "", DEFAULT_VERIFY_URL)
     timeout = r.pick("timeout", flags.timeout, "--timeout", DEFAULT_TIMEOUT)
+    max_size = r.pick(f"{prefix}.max_size", flags.max_size, "--max-size", provider.max_size)
     oauth_urls = {
         key.split(".")[1]: r.pick(key, None, "", default)
         for key, default in cfgmod.OAUTH_DEFAULTS.items()
@@ -98,6 +101,7 @@ def resolve(
         provider=provider,
         target=Target(base_url=base, api=api, format=fmt, verify_url=verify),
         timeout=timeout,
+        max_size=max_size,
         credentials=credentials or Credentials(),
         sources=r.sources,
         oauth_urls=oauth_urls,

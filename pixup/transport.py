@@ -76,9 +76,17 @@ def _open(part: FilePart) -> tuple[IO[bytes], Any]:
 
 
 def send(
-    session: requests.Session, spec: RequestSpec, timeout: float, log: Log | None = None
+    session: requests.Session,
+    spec: RequestSpec,
+    timeout: float,
+    log: Log | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RawResponse:
-    """Perform ``spec``; every failure becomes a :class:`PixupError`."""
+    """Perform ``spec``; every failure becomes a :class:`PixupError`.
+
+    ``progress(sent, total)`` is called as the body is read by the encoder, so it reports
+    bytes that really left the file, not a guess.
+    """
     if log:
         log("request " + json.dumps(spec.redacted(), ensure_ascii=False))
     with contextlib.ExitStack() as stack:
@@ -96,6 +104,13 @@ def send(
             encoder = MultipartEncoder(fields=parts)
             headers["Content-Type"] = encoder.content_type
             data = encoder
+            if progress is not None:
+                from requests_toolbelt.multipart.encoder import MultipartEncoderMonitor
+
+                total = encoder.len
+                data = MultipartEncoderMonitor(
+                    encoder, lambda monitor: progress(monitor.bytes_read, total)
+                )
         try:
             resp = session.request(
                 spec.method,
@@ -156,16 +171,63 @@ def _read_capped(resp: requests.Response, url: str, timeout: float) -> bytes:
 
 
 def _network_error(url: str, exc: Exception, timeout: float) -> NetworkError:
+    """The error for a failed exchange; ``retryable`` only when nothing can have been sent
+    (the connection was never made), since a retried --post would otherwise tweet twice."""
     if isinstance(exc, requests.exceptions.SSLError):
         return NetworkError(f"TLS error talking to {url}: the certificate could not be verified")
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return NetworkError(f"timed out after {timeout:g}s connecting to {url}")
+        return NetworkError(f"timed out after {timeout:g}s connecting to {url}", retryable=True)
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return NetworkError(f"no answer from {url} within {timeout:g}s")
     if isinstance(exc, requests.exceptions.ConnectionError):
         reason = _root_reason(exc)
-        return NetworkError(f"cannot reach {url}: {reason}")
+        return NetworkError(f"cannot reach {url}: {reason}", retryable=_never_connected(exc))
     return NetworkError(f"network error talking to {url}: {type(exc).__name__}")
+
+
+def _never_connected(exc: BaseException) -> bool:
+    from urllib3.exceptions import NewConnectionError
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, NewConnectionError):  # refused, unreachable, DNS failure
+            return True
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = getattr(seen, "reason", None) or nested or seen.__cause__ or seen.__context__
+    return False
+
+
+def retry_status(resp: RawResponse) -> None:
+    """A 503 or 429 is the service asking to be tried again later; say when."""
+    if resp.status not in (429, 503):
+        return
+    after = _retry_after(resp.headers.get("retry-after", ""))
+    raise ServerError(
+        f"the service is unavailable (HTTP {resp.status})"
+        + (f"; it asks to retry after {after:g}s" if after is not None else ""),
+        http_status=resp.status,
+        retryable=True,
+        retry_after=after,
+    )
+
+
+def _retry_after(value: str) -> float | None:
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    import time
+
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _root_reason(exc: BaseException) -> str:

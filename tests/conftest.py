@@ -59,7 +59,14 @@ class Sandbox:
         return data
 
     def reset(self) -> None:
-        self.set_state(maintenance=False, max_size=4 * 1024 * 1024, clear=True)
+        self.set_state(
+            maintenance=False,
+            max_size=4 * 1024 * 1024,
+            delay=0,
+            fail_next=0,
+            retry_after=None,
+            clear=True,
+        )
 
 
 def _read_first_line(proc: subprocess.Popen[str], timeout: float) -> str:

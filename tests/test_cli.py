@@ -226,7 +226,7 @@ def test_several_files_every_one_tried_exit_code_of_the_first_failure(
     # Only the real image reached the server.
     assert len(box.uploads()) == 1
     assert result.stderr.splitlines() == [
-        f"pixup: error: {text}: not a JPEG, PNG or GIF image (judged by its first bytes, not its name)",
+        f"pixup: error: {text}: not a JPEG, PNG or GIF image (judged by its first bytes, not its name; found text)",
         f"pixup: error: {missing}: no such file",
     ]
 

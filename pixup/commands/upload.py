@@ -1,23 +1,69 @@
-"""`pixup upload`: send each file in turn, report each result, exit with the first failure."""
+"""`pixup upload`: check, send and report each file; several at once with -j.
+
+Results are printed in the order the files were given, whatever order they finish in;
+every file is tried; the exit code is that of the first failure in that order. A request
+is retried only when it provably never reached the service, or the service asked for it
+(503, 429): a retry after the body may have arrived could post a tweet twice.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import stat
-from collections.abc import Mapping
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from pixup import output, transport
 from pixup.commands.common import at_terminal, load_settings, with_credentials
 from pixup.errors import PixupError, RejectedError, UsageError
 from pixup.media import SNIFF_BYTES, sniff_type
-from pixup.models import RequestSpec, UploadOptions, UploadParams
+from pixup.models import RequestSpec, UploadOptions, UploadParams, UploadResult
 from pixup.output import Output
+from pixup.progress import UploadProgress
 from pixup.settings import Flags, Settings
+
+if TYPE_CHECKING:
+    import requests
 
 # What the URL a service appends to a tweet roughly costs, for the length warning.
 TWEET_LIMIT = 140
 APPENDED_URL_LENGTH = 25
+
+STDIN = "-"
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif"}
+
+# Backoff between attempts: BASE * 2**attempt plus up to as much again of jitter, capped;
+# a Retry-After above MAX_RETRY_AFTER is not waited for.
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+MAX_RETRY_AFTER = 120.0
+
+
+@dataclass(frozen=True)
+class Batch:
+    """How to run a batch, beside what to upload."""
+
+    jobs: int = 1
+    retries: int = 2
+    dry_run: bool = False
+    filename: str | None = None  # the name the server sees for stdin
+
+
+@dataclass
+class Outcome:
+    file: str
+    result: UploadResult | None = None
+    error: PixupError | None = None
+    request: RequestSpec | None = None  # --dry-run
 
 
 def run(
@@ -26,10 +72,14 @@ def run(
     opts: UploadOptions,
     out: Output,
     env: Mapping[str, str],
-    dry_run: bool = False,
+    batch: Batch | None = None,
+    stdin: IO[bytes] | None = None,
 ) -> int:
+    batch = batch or Batch()
+    names = [str(f) for f in files]
     settings: Settings | None = None
     try:
+        _check_batch(names, batch, stdin)
         settings = load_settings(flags, env)
         _check_message(opts.message, out)
         provider = settings.provider
@@ -37,7 +87,7 @@ def run(
             settings,
             provider.required_credentials(settings.target.api, opts.post),
             env,
-            interactive=at_terminal() and not out.json_mode,
+            interactive=at_terminal() and not out.json_mode and STDIN not in names,
         )
         out.add_secrets(settings.credentials.secret_values())
     except PixupError as err:
@@ -45,44 +95,176 @@ def run(
         if out.json_mode:
             service = settings.service if settings else flags.service
             api = settings.target.api if settings else flags.api
-            for f in files:
-                out.json(output.upload_failed(service, api, str(f), err))
+            for name in names:
+                out.json(output.upload_failed(service, api, name, err))
         return err.exit_code
 
-    session = None if dry_run else transport.open_session()
+    with _spooled_stdin(names, stdin) as stdin_path:
+        paths = [stdin_path if n == STDIN and stdin_path else Path(n) for n in names]
+        return _run_batch(names, paths, settings, opts, out, batch)
+
+
+def _check_batch(names: list[str], batch: Batch, stdin: IO[bytes] | None) -> None:
+    if not 1 <= batch.jobs <= 64:
+        raise UsageError("-j/--jobs must be between 1 and 64")
+    if not 0 <= batch.retries <= 10:
+        raise UsageError("--retries must be between 0 and 10")
+    if names.count(STDIN) > 1:
+        raise UsageError("'-' (standard input) can be given only once")
+    if STDIN in names and _isatty(stdin or sys.stdin.buffer):
+        raise UsageError("'-' reads the image from standard input, but that is a terminal")
+    if batch.filename is not None and STDIN not in names:
+        raise UsageError("--filename names the upload read from '-' (standard input)")
+
+
+def _run_batch(
+    names: list[str],
+    paths: list[Path],
+    settings: Settings,
+    opts: UploadOptions,
+    out: Output,
+    batch: Batch,
+) -> int:
+    sizes = [_size(p) for p in paths]
+    local = threading.local()
+    sessions: list[requests.Session] = []
+    sessions_lock = threading.Lock()
+
+    def session() -> requests.Session:
+        # One session per worker: connections are reused, never shared across threads.
+        if not hasattr(local, "session"):
+            local.session = transport.open_session()
+            with sessions_lock:
+                sessions.append(local.session)
+        return local.session  # type: ignore[no-any-return]
+
     first_failure = 0
-    for f in files:
-        try:
-            params = preflight(f, opts)
-            spec = provider.build_upload(settings.target, params, settings.credentials)
-            if dry_run:
-                _show_request(out, settings, str(f), spec)
-                continue
-            assert session is not None
-            _upload_one(out, settings, str(f), spec, session)
-        except PixupError as err:
-            out.error(f"{f}: {err.message}")
-            if out.json_mode:
-                out.json(output.upload_failed(provider.name, settings.target.api, str(f), err))
-            first_failure = first_failure or err.exit_code
-    if session is not None:
-        session.close()
+    done = 0
+    progress = UploadProgress(out, sum(sizes), len(paths)) if not batch.dry_run else None
+    pool = ThreadPoolExecutor(max_workers=batch.jobs, thread_name_prefix="pixup-upload")
+    try:
+        with progress or contextlib.nullcontext():
+            futures: list[Future[Outcome]] = [
+                pool.submit(_one, name, path, size, settings, opts, out, batch, session, progress)
+                for name, path, size in zip(names, paths, sizes, strict=True)
+            ]
+            for future in futures:
+                outcome = future.result()
+                code = _report(outcome, settings, out)
+                first_failure = first_failure or code
+                done += 1
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        out.error(
+            f"interrupted: {done} of {len(names)} files reported; uploads already under way "
+            "finish or time out, the rest were not started"
+        )
+        return 130
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for s in sessions:
+            s.close()
     return first_failure
 
 
-def _upload_one(
-    out: Output, settings: Settings, file: str, spec: RequestSpec, session: object
-) -> None:
+def _one(
+    name: str,
+    path: Path,
+    size: int,
+    settings: Settings,
+    opts: UploadOptions,
+    out: Output,
+    batch: Batch,
+    session: object,
+    progress: UploadProgress | None,
+) -> Outcome:
+    """Everything for one file, in a worker thread; never raises a PixupError."""
+    try:
+        params = preflight(path, opts, settings.max_size)
+        if name == STDIN:
+            params = replace(
+                params,
+                filename=batch.filename or "stdin" + _EXTENSIONS.get(params.content_type, ""),
+            )
+        if batch.dry_run:
+            spec = settings.provider.build_upload(settings.target, params, settings.credentials)
+            return Outcome(name, request=spec)
+        return Outcome(
+            name,
+            result=_send_with_retries(name, params, size, settings, out, batch, session, progress),
+        )
+    except PixupError as err:
+        if progress is not None:
+            progress.file_done(size)
+        return Outcome(name, error=err)
+
+
+def _send_with_retries(
+    name: str,
+    params: UploadParams,
+    size: int,
+    settings: Settings,
+    out: Output,
+    batch: Batch,
+    session: object,
+    progress: UploadProgress | None,
+) -> UploadResult:
     provider, target = settings.provider, settings.target
-    resp = transport.send(session, spec, settings.timeout, out.debug)  # type: ignore[arg-type]
-    transport.refuse_redirect(resp)
-    result = provider.parse_upload(target, resp)
+    attempt = 0
+    while True:
+        # Built anew for each attempt: an OAuth Echo header carries a fresh nonce.
+        spec = provider.build_upload(target, params, settings.credentials)
+        try:
+            tracker = progress.file(name, size) if progress else contextlib.nullcontext(None)
+            with tracker as track:
+                resp = transport.send(
+                    session(),  # type: ignore[operator]
+                    spec,
+                    settings.timeout,
+                    out.debug,
+                    progress=track,
+                )
+            transport.retry_status(resp)
+            transport.refuse_redirect(resp)
+            return provider.parse_upload(target, resp)
+        except PixupError as err:
+            if not err.retryable or attempt >= batch.retries:
+                raise
+            wait = _backoff(attempt, err.retry_after)
+            if wait is None:
+                raise
+            out.warn(
+                f"{name}: {err.message}; trying again in {wait:.1f}s ({attempt + 1}/{batch.retries})"
+            )
+            time.sleep(wait)
+            attempt += 1
+
+
+def _backoff(attempt: int, retry_after: float | None) -> float | None:
+    if retry_after is not None:
+        return retry_after if retry_after <= MAX_RETRY_AFTER else None
+    base: float = min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt)
+    return base + random.uniform(0, base)
+
+
+def _report(outcome: Outcome, settings: Settings, out: Output) -> int:
+    provider, target = settings.provider, settings.target
+    if outcome.error is not None:
+        out.error(f"{outcome.file}: {outcome.error.message}")
+        if out.json_mode:
+            out.json(output.upload_failed(provider.name, target.api, outcome.file, outcome.error))
+        return outcome.error.exit_code
+    if outcome.request is not None:
+        _show_request(out, settings, outcome.file, outcome.request)
+        return 0
+    assert outcome.result is not None
+    result = outcome.result
     if out.json_mode:
-        out.json(output.upload_ok(provider.name, target.api, file, result))
-        return
+        out.json(output.upload_ok(provider.name, target.api, outcome.file, result))
+        return 0
     out.line(result.media.url or "")
     out.details(
-        f"{provider.title}: {file}",
+        f"{provider.title}: {outcome.file}",
         [
             ("service", f"{provider.name} API {target.api}"),
             ("id", result.media.id),
@@ -93,11 +275,12 @@ def _upload_one(
             ("status", result.status_id),
         ],
     )
+    return 0
 
 
-def _size_text(result: object) -> str | None:
-    media = getattr(result, "media", None)
-    if media is None or media.width is None or media.height is None:
+def _size_text(result: UploadResult) -> str | None:
+    media = result.media
+    if media.width is None or media.height is None:
         return None
     size = f"{media.width}x{media.height}"
     return f"{size}, {media.size:,} bytes" if media.size is not None else size
@@ -144,7 +327,44 @@ def _check_message(message: str | None, out: Output) -> None:
         )
 
 
-def preflight(path: Path, opts: UploadOptions) -> UploadParams:
+@contextlib.contextmanager
+def _spooled_stdin(names: list[str], stdin: IO[bytes] | None) -> Iterator[Path | None]:
+    """Standard input copied to a temporary file on disk (never into memory), so it can be
+    checked before sending and streamed with a known length like any file."""
+    if STDIN not in names:
+        yield None
+        return
+    source = stdin or sys.stdin.buffer
+    fd, name = tempfile.mkstemp(prefix="pixup-stdin-")
+    try:
+        with os.fdopen(fd, "wb") as spool:
+            while chunk := source.read(1024 * 1024):
+                spool.write(chunk)
+        yield Path(name)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def preflight(path: Path, opts: UploadOptions, max_size: int | None = None) -> UploadParams:
     """Check the file before any byte is sent, and describe it for the request."""
     try:
         st = os.stat(path)
@@ -158,6 +378,11 @@ def preflight(path: Path, opts: UploadOptions) -> UploadParams:
         raise RejectedError("not a regular file")
     if st.st_size == 0:
         raise RejectedError("the file is empty")
+    if max_size is not None and st.st_size > max_size:
+        raise RejectedError(
+            f"the file is {_mib(st.st_size)}, over the service's limit of {_mib(max_size)} "
+            "(--max-size changes the limit for a self-hosted server)"
+        )
     try:
         with open(path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
@@ -166,11 +391,27 @@ def preflight(path: Path, opts: UploadOptions) -> UploadParams:
     content_type = sniff_type(head)
     if content_type is None:
         raise RejectedError(
-            "not a JPEG, PNG or GIF image (judged by its first bytes, not its name)"
+            f"not a JPEG, PNG or GIF image (judged by its first bytes, not its name; {_what(head)})"
         )
-    return UploadParams(
-        path=path,
-        filename=path.name,
-        content_type=content_type,
-        options=opts,
-    )
+    return UploadParams(path=path, filename=path.name, content_type=content_type, options=opts)
+
+
+def _what(head: bytes) -> str:
+    """A word on what the file is instead, for the pre-flight message."""
+    known = {
+        b"%PDF": "it looks like a PDF",
+        b"PK\x03\x04": "it looks like a ZIP archive",
+        b"RIFF": "it looks like a RIFF file (WebP, WAV or AVI)",
+        b"BM": "it looks like a BMP image",
+        b"II*\x00": "it looks like a TIFF image",
+        b"MM\x00*": "it looks like a TIFF image",
+        b"\x00\x00\x00": "it looks like an ISO media file (HEIC, MP4?)",
+    }
+    for magic, text in known.items():
+        if head.startswith(magic):
+            return text
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "found unknown binary data"
+    return "found text"

@@ -51,6 +51,8 @@ class Provider(ABC):
     default_thumb_size: str
     # Hosts whose URLs belong to this service, so `thumb-url URL` can tell the service.
     hosts: frozenset[str] = frozenset()
+    # The largest file the service takes; checked before any byte is sent.
+    max_size: int | None = 4 * 1024 * 1024
 
     @abstractmethod
     def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:

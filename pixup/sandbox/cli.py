@@ -34,7 +34,7 @@ def print_env(host: str, port: int, urls_only: bool = False) -> int:
     return 0
 
 
-def run(host: str, port: int, data_dir: Path | None, max_size: int | None = None) -> int:
+def run(host: str, port: int, data_dir: Path | None, max_size: str | None = None) -> int:
     try:
         from werkzeug.serving import make_server
 
@@ -43,8 +43,15 @@ def run(host: str, port: int, data_dir: Path | None, max_size: int | None = None
     except ImportError:
         sys.stderr.write("pixup: error: the sandbox needs werkzeug: pip install 'pixup[sandbox]'\n")
         return UsageError.exit_code
+    from pixup.config import parse_size
+
+    try:
+        limit = parse_size(max_size) if max_size else DEFAULT_MAX_SIZE
+    except ValueError as exc:
+        sys.stderr.write(f"pixup: error: bad value for --max-size: {exc}\n")
+        return UsageError.exit_code
     folder = data_dir or Path(tempfile.mkdtemp(prefix="pixup-sandbox-"))
-    app = SandboxApp(folder, max_size or DEFAULT_MAX_SIZE)
+    app = SandboxApp(folder, limit)
     # werkzeug reports a busy port itself, in two lines, and exits; ask first.
     problem = _cannot_listen(host, port)
     if problem:

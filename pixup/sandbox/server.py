@@ -78,7 +78,11 @@ class State:
     data_dir: Path
     max_size: int = DEFAULT_MAX_SIZE
     maintenance: bool = False
+    delay: float = 0.0  # seconds every upload takes, to measure -j
+    fail_next: int = 0  # answer the next N uploads with 503
+    retry_after: str | None = None  # the Retry-After header of those 503s
     uploads: list[Upload] = field(default_factory=list)
+    attempts: int = 0  # upload requests received, stored or not
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -164,8 +168,9 @@ class SandboxApp:
             return False
         return oauth.verify(provider, authorization)
 
-    def _media(self, request: Request) -> tuple[bytes, bool]:
-        """The uploaded bytes, from a file part or, in base64 mode, a text field."""
+    def _media(self, request: Request, target: Path) -> bool:
+        """Write the uploaded bytes to ``target``, from a file part (streamed, never whole
+        in memory) or, in base64 mode, a text field. Returns whether it was base64."""
         is_b64 = request.form.get("base64", "").lower() == "true"
         if is_b64:
             text = request.form.get("media") or ""
@@ -174,35 +179,44 @@ class SandboxApp:
             if not text:
                 raise _Failure(1002)
             try:
-                return base64.b64decode(text, validate=True), True
+                target.write_bytes(base64.b64decode(text, validate=True))
             except (binascii.Error, ValueError):
                 raise _Failure(1003) from None
+            return True
         upload = request.files.get("media")
         if upload is None:
             raise _Failure(1002)
-        return upload.read(self.state.max_size + 1), False
+        upload.save(target)
+        return False
 
     def _check_and_store(
         self, request: Request, service: str, api: int, endpoint: str, posted: bool
     ) -> Upload:
-        data, was_b64 = self._media(request)
-        if not data:
-            raise _Failure(1002)
-        kind = sniff_type(data[:16])
-        if kind is None:
-            raise _Failure(1003)
-        if len(data) > self.state.max_size:
-            raise _Failure(1004)
         media_id = _new_id()
-        (self.state.data_dir / media_id).write_bytes(data)
-        dims = dimensions(data)
+        path = self.state.data_dir / media_id
+        try:
+            was_b64 = self._media(request, path)
+            size = path.stat().st_size
+            with open(path, "rb") as fh:
+                head = fh.read(256 * 1024)
+            if size == 0:
+                raise _Failure(1002)
+            kind = sniff_type(head[:16])
+            if kind is None:
+                raise _Failure(1003)
+            if size > self.state.max_size:
+                raise _Failure(1004)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        dims = dimensions(head)
         record = Upload(
             id=media_id,
             service=service,
             api=api,
             endpoint=endpoint,
             content_type=kind,
-            size=len(data),
+            size=size,
             width=dims[0] if dims else None,
             height=dims[1] if dims else None,
             message=request.form.get("message"),
@@ -215,6 +229,20 @@ class SandboxApp:
         with self.state.lock:
             self.state.uploads.append(record)
         return record
+
+    def _unavailable(self) -> Response | None:
+        """Maintenance, a programmed 503, or the configured delay: before any upload."""
+        with self.state.lock:
+            self.state.attempts += 1
+            failing = self.state.fail_next > 0
+            if failing:
+                self.state.fail_next -= 1
+        if self.state.delay:
+            time.sleep(self.state.delay)
+        if self.state.maintenance or failing:
+            headers = {"Retry-After": self.state.retry_after} if self.state.retry_after else {}
+            return Response("service unavailable, try again later", status=503, headers=headers)
+        return None
 
     # --- TwitrPix -------------------------------------------------------------------
 
@@ -288,8 +316,9 @@ class SandboxApp:
     ) -> Response:
         """Both TwitrPix APIs: the API key, then the API's own authentication, then the media."""
         fmt = self._fmt(fmt)
-        if self.state.maintenance:
-            return Response("down for maintenance", status=503)
+        busy = self._unavailable()
+        if busy is not None:
+            return busy
         try:
             if request.form.get("api_key") != SANDBOX.api_key:
                 raise _Failure(999)
@@ -306,8 +335,9 @@ class SandboxApp:
 
     def on_imgly_v2(self, request: Request, fmt: str) -> Response:
         fmt = self._fmt(fmt)
-        if self.state.maintenance:
-            return Response("down for maintenance", status=503)
+        busy = self._unavailable()
+        if busy is not None:
+            return busy
         if not self._echo_ok(request):
             return Response("OAuth Echo credentials missing or not verified", status=401)
         try:
@@ -336,8 +366,9 @@ class SandboxApp:
         )
 
     def on_imgly_v1(self, request: Request, action: str) -> Response:
-        if self.state.maintenance:
-            return Response("down for maintenance", status=503)
+        busy = self._unavailable()
+        if busy is not None:
+            return busy
         try:
             if (request.form.get("username"), request.form.get("password")) != (
                 SANDBOX.username,
@@ -436,10 +467,25 @@ class SandboxApp:
             self.state.maintenance = bool(changes["maintenance"])
         if "max_size" in changes:
             self.state.max_size = int(changes["max_size"])
+        if "delay" in changes:
+            self.state.delay = float(changes["delay"])
+        if "fail_next" in changes:
+            self.state.fail_next = int(changes["fail_next"])
+        if "retry_after" in changes:
+            self.state.retry_after = changes["retry_after"]
         if changes.get("clear"):
             with self.state.lock:
                 self.state.uploads.clear()
-        return self._json({"maintenance": self.state.maintenance, "max_size": self.state.max_size})
+                self.state.attempts = 0
+        return self._json(
+            {
+                "maintenance": self.state.maintenance,
+                "max_size": self.state.max_size,
+                "delay": self.state.delay,
+                "fail_next": self.state.fail_next,
+                "attempts": self.state.attempts,
+            }
+        )
 
 
 def _new_id() -> str:

@@ -83,6 +83,8 @@ class State:
     retry_after: str | None = None  # the Retry-After header of those 503s
     uploads: list[Upload] = field(default_factory=list)
     attempts: int = 0  # upload requests received, stored or not
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most uploads handled at once, to see -j at work
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -131,7 +133,17 @@ class SandboxApp:
         adapter = self.url_map.bind_to_environ(environ)
         try:
             endpoint, args = adapter.match()
-            response = getattr(self, "on_" + endpoint)(request, **args)
+            uploading = endpoint.startswith(("twitrpix_", "imgly_"))
+            if uploading:
+                with self.state.lock:
+                    self.state.in_flight += 1
+                    self.state.max_in_flight = max(self.state.max_in_flight, self.state.in_flight)
+            try:
+                response = getattr(self, "on_" + endpoint)(request, **args)
+            finally:
+                if uploading:
+                    with self.state.lock:
+                        self.state.in_flight -= 1
         except HTTPException as exc:
             response = exc
         return response(environ, start_response)
@@ -477,6 +489,7 @@ class SandboxApp:
             with self.state.lock:
                 self.state.uploads.clear()
                 self.state.attempts = 0
+                self.state.max_in_flight = 0
         return self._json(
             {
                 "maintenance": self.state.maintenance,
@@ -484,6 +497,7 @@ class SandboxApp:
                 "delay": self.state.delay,
                 "fail_next": self.state.fail_next,
                 "attempts": self.state.attempts,
+                "max_in_flight": self.state.max_in_flight,
             }
         )
 

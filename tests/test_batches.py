@@ -1,0 +1,256 @@
+"""Issue 4 behaviour through the installed command and the sandbox: stdin, pre-flight
+limits (with proof that nothing reached the server), batches with -j, and retries."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Sandbox, installed_pixup
+
+
+def pixup(
+    args: list[str], env: dict[str, str], stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [installed_pixup(), *args], env=env, input=stdin, capture_output=True, timeout=120
+    )
+
+
+def docs(result: subprocess.CompletedProcess[bytes]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in result.stdout.decode().splitlines()]
+
+
+@pytest.fixture
+def env(box: Sandbox, clean_env: dict[str, str]) -> dict[str, str]:
+    return {**clean_env, **box.env()}
+
+
+# --- stdin --------------------------------------------------------------------------------
+
+
+def test_stdin_upload_with_and_without_a_filename(
+    box: Sandbox, env: dict[str, str], png: Path
+) -> None:
+    data = png.read_bytes()
+    result = pixup(["upload", "-", "-s", "imgly", "--json"], env, stdin=data)
+    assert result.returncode == 0, result.stderr
+    [doc] = docs(result)
+    assert doc["file"] == "-"
+    [upload] = box.uploads()
+    assert (box.data_dir / upload["id"]).read_bytes() == data
+    named = pixup(
+        ["upload", "-", "--filename", "holiday.png", "--dry-run", "--json"], env, stdin=data
+    )
+    assert docs(named)[0]["request"]["files"][0]["filename"] == "holiday.png"  # type: ignore[index]
+    unnamed = pixup(["upload", "-", "--dry-run", "--json"], env, stdin=data)
+    assert docs(unnamed)[0]["request"]["files"][0]["filename"] == "stdin.png"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code", "text"),
+    [
+        (["-"], b"", 4, "the file is empty"),
+        (["-"], b"hello, not an image", 4, "found text"),
+        (["-", "-"], b"x", 2, "'-' (standard input) can be given only once"),
+        (["a.png", "--filename", "x.png"], b"", 2, "--filename names the upload read from '-'"),
+    ],
+)
+def test_stdin_errors(
+    box: Sandbox, env: dict[str, str], args: list[str], stdin: bytes, code: int, text: str
+) -> None:
+    result = pixup(["upload", *args], env, stdin=stdin)
+    assert result.returncode == code
+    assert text in result.stderr.decode()
+    assert box.set_state()["attempts"] == 0
+
+
+# --- pre-flight ---------------------------------------------------------------------------
+
+
+def test_over_the_limit_is_refused_before_sending(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.png"
+    big.write_bytes(png.read_bytes() + b"\0" * (4 * 1024 * 1024))
+    result = pixup(["upload", str(big), "--json"], env)
+    assert result.returncode == 4
+    [doc] = docs(result)
+    assert doc["error"]["message"].startswith(
+        "the file is 4.0 MB, over the service's limit of 4.0 MB"
+    )  # type: ignore[index]
+    assert box.set_state()["attempts"] == 0
+    # A self-hosted server with a higher limit: --max-size, or the config key.
+    box.set_state(max_size=8 * 1024 * 1024)
+    assert pixup(["upload", str(big), "--max-size", "8MB"], env).returncode == 0
+    assert pixup(["config", "set", "twitrpix.max_size", "6M"], env).returncode == 0
+    assert pixup(["upload", str(big)], env).returncode == 0
+    assert pixup(["upload", str(big), "-s", "imgly"], env).returncode == 4  # its own limit
+    assert len(box.uploads()) == 2
+
+
+def test_bad_max_size_is_a_usage_error(env: dict[str, str], png: Path) -> None:
+    result = pixup(["upload", str(png), "--max-size", "huge"], env)
+    assert result.returncode == 2
+    assert b"is not a size (e.g. 4MB, 500K, 1G)" in result.stderr
+
+
+# --- batches ------------------------------------------------------------------------------
+
+
+def test_batch_order_partial_failure_and_concurrency(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    box.set_state(delay=0.3, max_size=7000)
+    files = []
+    for i in range(8):
+        f = tmp_path / f"img{i}.png"
+        # File 3 passes pixup's checks but is over the server's (lowered) limit.
+        f.write_bytes(png.read_bytes() + (b"\0" * 2000 if i == 3 else b""))
+        files.append(f)
+    files.insert(5, tmp_path / "missing.png")
+    result = pixup(["upload", *map(str, files), "-j", "4", "--json"], env)
+    assert result.returncode == 4
+    out = docs(result)
+    assert [d["file"] for d in out] == [str(f) for f in files]
+    assert [d["ok"] for d in out] == [True, True, True, False, True, False, True, True, True]
+    assert out[3]["error"]["code"] == 1004  # type: ignore[index]
+    assert out[5]["error"]["message"] == "no such file"  # type: ignore[index]
+    state = box.set_state()
+    assert state["attempts"] == 8
+    assert 2 <= state["max_in_flight"] <= 4
+    assert len(box.uploads()) == 7
+
+
+def test_j1_uploads_one_at_a_time(box: Sandbox, env: dict[str, str], png: Path) -> None:
+    box.set_state(delay=0.1)
+    assert pixup(["upload", str(png), str(png), str(png), "-j", "1", "-q"], env).returncode == 0
+    assert box.set_state()["max_in_flight"] == 1
+
+
+@pytest.mark.parametrize("jobs", ["0", "65"])
+def test_jobs_out_of_range(env: dict[str, str], png: Path, jobs: str) -> None:
+    result = pixup(["upload", str(png), "-j", jobs], env)
+    assert result.returncode == 2
+    assert b"-j/--jobs must be between 1 and 64" in result.stderr
+
+
+# --- retries ------------------------------------------------------------------------------
+
+
+def test_503_is_retried_and_then_succeeds(box: Sandbox, env: dict[str, str], png: Path) -> None:
+    box.set_state(fail_next=2, retry_after="0")
+    result = pixup(["upload", str(png), "--retries", "2", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    assert box.set_state()["attempts"] == 3
+    assert result.stderr.decode().count("trying again in 0.0s") == 2
+    assert len(box.uploads()) == 1
+
+
+def test_503_beyond_the_retries_is_a_server_error(
+    box: Sandbox, env: dict[str, str], png: Path
+) -> None:
+    box.set_state(fail_next=5, retry_after="0")
+    result = pixup(["upload", str(png), "--retries", "1", "--json"], env)
+    assert result.returncode == 6
+    [doc] = docs(result)
+    assert doc["error"]["http_status"] == 503  # type: ignore[index]
+    assert box.set_state()["attempts"] == 2
+
+
+def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(
+    box: Sandbox, env: dict[str, str], png: Path
+) -> None:
+    box.set_state(fail_next=1, retry_after="1")
+    result = pixup(["upload", str(png)], env)
+    assert result.returncode == 0
+    assert "trying again in 1.0s" in result.stderr.decode()
+    box.set_state(fail_next=1, retry_after="3600")
+    result = pixup(["upload", str(png)], env)
+    assert result.returncode == 6
+    assert "it asks to retry after 3600s" in result.stderr.decode()
+
+
+def test_a_refused_connection_is_retried(env: dict[str, str], png: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = pixup(
+        ["upload", str(png), "--endpoint", f"http://127.0.0.1:{port}", "--retries", "2"], env
+    )
+    assert result.returncode == 5
+    assert result.stderr.decode().count("trying again in") == 2
+
+
+class _Resetter:
+    """Accepts, reads the request head, then resets the connection: the body may have
+    arrived, so pixup must not try again."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.connections = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.recv(65536)
+            conn.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            conn.close()
+
+
+@pytest.fixture
+def resetter() -> Iterator[_Resetter]:
+    r = _Resetter()
+    yield r
+    r.sock.close()
+
+
+def test_a_reset_after_sending_is_not_retried(
+    resetter: _Resetter, env: dict[str, str], png: Path
+) -> None:
+    port = resetter.sock.getsockname()[1]
+    result = pixup(
+        ["upload", str(png), "--endpoint", f"http://127.0.0.1:{port}", "--retries", "3", "--post"],
+        env,
+    )
+    assert result.returncode == 5
+    assert b"trying again" not in result.stderr
+    assert resetter.connections == 1
+
+
+def test_ctrl_c_stops_cleanly(box: Sandbox, env: dict[str, str], png: Path) -> None:
+    import signal
+    import time
+
+    box.set_state(delay=0.5)
+    proc = subprocess.Popen(
+        [installed_pixup(), "upload", *[str(png)] * 10, "-j", "1", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # one upload has finished
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert json.loads(first)["ok"] is True
+    assert b"pixup: error: interrupted:" in err
+    assert b"Traceback" not in err
+    time.sleep(0.6)
+    assert box.set_state()["attempts"] < 10

@@ -89,8 +89,9 @@ class State:
 
 
 class _Request(Request):
-    # A base64 upload arrives as a form field, not a file: let it be as big as a file.
-    max_form_memory_size = 64 * 1024 * 1024
+    # A base64 upload arrives as a form field, not a file, and werkzeug keeps form fields
+    # in memory: allow big ones, since this server is for local tests and benchmarks.
+    max_form_memory_size = 512 * 1024 * 1024
 
 
 class SandboxApp:

@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -135,7 +134,6 @@ def main() -> None:
             set_state(url, delay=0.1)
             results = {}
             for jobs in (1, 8):
-                started = time.monotonic()
                 wall, rss = timed([pixup_bin(), "upload", *small, "-j", str(jobs), "-q"], env)
                 results[jobs] = wall
                 print(f"  -j {jobs}: {wall:6.2f} s wall, peak RSS {rss / 1024:.1f} MB")

@@ -95,14 +95,22 @@ def _stdin_option(field: str) -> str | None:
 
 
 def _pick(
-    field: str, flag: str | None, inp: _Input, env: Mapping[str, str], cfg: cfgmod.ConfigFile
+    field: str,
+    inp: _Input,
+    env: Mapping[str, str],
+    cfg: cfgmod.ConfigFile,
+    flag: str | None = None,
+    store: KeyStore | None = None,
 ) -> str:
-    """flag > stdin > environment > config file > prompt, for one login value."""
+    """One login value: flag > stdin > environment > config file (the values that are not
+    secret) or keyring (``store``: keep a secret already stored) > prompt."""
     spec = credmod.SPECS[field]
     value = flag or inp.from_stdin(field) or env.get(spec.env) or None
     if value is None and spec.config:
         raw = cfg.get(spec.config)
         value = str(raw) if raw else None
+    if value is None and store is not None and spec.keyring:
+        value = _existing(store, spec.keyring)
     return value or inp.ask(spec)
 
 
@@ -139,33 +147,20 @@ def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[st
     # Without --service only the OAuth tokens are stored: they serve both services.
     chosen = settings.provider.name if opts.service else None
     if chosen == "imgly" and settings.target.api == 1:
-        username = _pick("username", opts.username, inp, env, cfg)
-        password = (
-            inp.from_stdin("password")
-            or env.get("PIXUP_PASSWORD")
-            or inp.ask(credmod.SPECS["password"])
-        )
+        username = _pick("username", inp, env, cfg, flag=opts.username)
+        password = _pick("password", inp, env, cfg)
         out.add_secrets([password])
         secrets["imgly.password"] = password
         settings_to_write["imgly.username"] = username
         who = username
         out.info("img.ly API 1 cannot check a password without uploading; stored as given.")
     else:
-        consumer_key = _pick("consumer_key", opts.consumer_key, inp, env, cfg)
-        consumer_secret = (
-            inp.from_stdin("consumer_secret")
-            or env.get("PIXUP_OAUTH_CONSUMER_SECRET")
-            or _existing(store, "oauth.consumer_secret")
-            or inp.ask(credmod.SPECS["consumer_secret"])
-        )
+        consumer_key = _pick("consumer_key", inp, env, cfg, flag=opts.consumer_key)
+        consumer_secret = _pick("consumer_secret", inp, env, cfg, store=store)
         out.add_secrets([consumer_secret])
         if opts.token or env.get("PIXUP_OAUTH_TOKEN"):
-            token = opts.token or env["PIXUP_OAUTH_TOKEN"]
-            token_secret = (
-                inp.from_stdin("token_secret")
-                or env.get("PIXUP_OAUTH_TOKEN_SECRET")
-                or inp.ask(credmod.SPECS["token_secret"])
-            )
+            token = _pick("token", inp, env, cfg, flag=opts.token)
+            token_secret = _pick("token_secret", inp, env, cfg)
         else:
             token, token_secret = _pin_flow(settings, consumer_key, consumer_secret, inp, out, opts)
         out.add_secrets([token, token_secret])
@@ -179,11 +174,7 @@ def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[st
         )
         settings_to_write["oauth.consumer_key"] = consumer_key
         if chosen == "twitrpix":
-            api_key = (
-                inp.from_stdin("api_key")
-                or env.get("PIXUP_TWITRPIX_API_KEY")
-                or inp.ask(credmod.SPECS["api_key"])
-            )
+            api_key = _pick("api_key", inp, env, cfg)
             out.add_secrets([api_key])
             secrets["twitrpix.api_key"] = api_key
 

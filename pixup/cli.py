@@ -209,6 +209,14 @@ def upload(
         str | None,
         typer.Option("--filename", metavar="NAME", help="The file name the server sees for '-'."),
     ] = None,
+    allow_insecure_http: Annotated[
+        bool,
+        typer.Option(
+            "--allow-insecure-http",
+            help="Allow credentials over plain http:// to a host that is not a service default "
+            "or loopback.",
+        ),
+    ] = False,
 ) -> None:
     """Upload image files; print each media URL on its own line."""
     from dataclasses import replace
@@ -231,7 +239,13 @@ def upload(
         opts,
         _output(json_mode, quiet, verbose),
         _env(ctx),
-        cmd.Batch(jobs=jobs, retries=retries, dry_run=dry_run, filename=filename),
+        cmd.Batch(
+            jobs=jobs,
+            retries=retries,
+            dry_run=dry_run,
+            filename=filename,
+            allow_insecure_http=allow_insecure_http,
+        ),
     )
     raise typer.Exit(code)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any, TextIO
@@ -33,6 +34,8 @@ class Output:
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
         self._secrets: list[str] = []
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
 
     # --- redaction ------------------------------------------------------------------
 
@@ -76,6 +79,14 @@ class Output:
     def warn(self, message: str) -> None:
         self.stderr.write(f"pixup: warning: {self.redact(message)}\n")
         self.stderr.flush()
+
+    def warn_once(self, message: str) -> None:
+        """A warning shown once per run, however many files or workers meet it."""
+        with self._lock:
+            if message in self._warned:
+                return
+            self._warned.add(message)
+        self.warn(message)
 
     def info(self, message: str) -> None:
         if not self.quiet:

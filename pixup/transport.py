@@ -11,6 +11,8 @@ import base64
 import contextlib
 import json
 import os
+import socket
+import threading
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -18,7 +20,7 @@ import requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from pixup import __version__
-from pixup.errors import NetworkError, PixupError, ServerError, UsageError
+from pixup.errors import NetworkError, PixupError, RejectedError, ServerError, UsageError
 from pixup.models import FilePart, RawResponse, RequestSpec
 
 # No real answer from either service comes near this; a larger one is hostile or broken.
@@ -26,6 +28,38 @@ MAX_ANSWER_BYTES = 1_000_000
 USER_AGENT = f"pixup/{__version__}"
 
 Log = Callable[[str], None]
+
+
+class FileChanged(Exception):
+    """The file being sent is not the size it was when the upload began."""
+
+
+class FixedReader:
+    """A file read as exactly the ``size`` bytes it had when the upload began: a file that
+    shrinks or grows meanwhile stops the upload instead of sending a body whose length
+    disagrees with its Content-Length (the server would wait, or keep half a picture).
+
+    ``len`` is what is left to read, as requests-toolbelt's encoder expects.
+    """
+
+    def __init__(self, raw: IO[bytes], size: int) -> None:
+        self._raw = raw
+        self._size = size
+        self._left = size
+
+    @property
+    def len(self) -> int:
+        return self._left
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._raw.read(want) if want else b""
+        if want and not data:
+            raise FileChanged("the file got shorter while it was being uploaded")
+        self._left -= len(data)
+        if self._left == 0 and os.fstat(self._raw.fileno()).st_size != self._size:
+            raise FileChanged("the file changed size while it was being uploaded")
+        return data
 
 
 class Base64Reader:
@@ -41,6 +75,7 @@ class Base64Reader:
         self._left = 4 * ((size + 2) // 3)
         self._buf = b""
         self._pending = b""
+        self._raw_left = size
 
     @property
     def len(self) -> int:
@@ -49,8 +84,12 @@ class Base64Reader:
     def read(self, size: int = -1) -> bytes:
         want = self._left if size is None or size < 0 else min(size, self._left)
         while len(self._buf) < want:
-            chunk = self._pending + self._raw.read(self._RAW_CHUNK)
-            if len(chunk) == len(self._pending):  # end of file
+            fresh = self._raw.read(min(self._RAW_CHUNK, self._raw_left)) if self._raw_left else b""
+            self._raw_left -= len(fresh)
+            chunk = self._pending + fresh
+            if not fresh:  # the size it had at the start has been read
+                if self._raw_left:
+                    raise FileChanged("the file got shorter while it was being uploaded")
                 self._buf += base64.b64encode(self._pending)
                 self._pending = b""
                 break
@@ -70,9 +109,10 @@ def open_session() -> requests.Session:
 
 def _open(part: FilePart) -> tuple[IO[bytes], Any]:
     fh = open(part.path, "rb")  # noqa: SIM115 - closed by send() once the body is sent
+    size = os.fstat(fh.fileno()).st_size
     if part.base64:
-        return fh, (None, Base64Reader(fh, os.fstat(fh.fileno()).st_size), "text/plain")
-    return fh, (part.filename, fh, part.content_type)
+        return fh, (None, Base64Reader(fh, size), "text/plain")
+    return fh, (part.filename, FixedReader(fh, size), part.content_type)
 
 
 def send(
@@ -129,6 +169,8 @@ def send(
             ) from None
         except requests.exceptions.RequestException as exc:
             raise _network_error(spec.url, exc, timeout) from None
+        except FileChanged as exc:
+            raise RejectedError(f"{exc}; nothing complete was sent, try again") from None
         with contextlib.closing(resp):
             body = _read_capped(resp, spec.url, timeout)
             raw = RawResponse(
@@ -153,6 +195,12 @@ def _read_capped(resp: requests.Response, url: str, timeout: float) -> bytes:
         )
     chunks: list[bytes] = []
     total = 0
+    # A server can send one byte a second forever without a single read timing out: past
+    # the timeout the socket is shut down from a watchdog, which ends the blocked read.
+    expired = threading.Event()
+    watchdog = threading.Timer(timeout, _cut, args=(resp, expired))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         for chunk in resp.iter_content(64 * 1024):
             total += len(chunk)
@@ -166,8 +214,31 @@ def _read_capped(resp: requests.Response, url: str, timeout: float) -> bytes:
     except PixupError:
         raise
     except requests.exceptions.RequestException as exc:
+        if expired.is_set():
+            raise NetworkError(
+                f"the answer from {url} did not arrive within {timeout:g}s"
+            ) from None
         raise _network_error(url, exc, timeout) from None
+    finally:
+        watchdog.cancel()
+    if expired.is_set():
+        raise NetworkError(f"the answer from {url} did not arrive within {timeout:g}s")
     return b"".join(chunks)
+
+
+def _cut(resp: requests.Response, expired: threading.Event) -> None:
+    expired.set()
+    try:
+        shutdown = getattr(resp.raw, "shutdown", None)
+        if shutdown is not None:  # urllib3 >= 2.3: made for unblocking a read elsewhere
+            shutdown()
+            return
+        sock = getattr(getattr(resp.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(sock, "raw", None), "_sock", None)
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _network_error(url: str, exc: Exception, timeout: float) -> NetworkError:

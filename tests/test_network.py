@@ -37,6 +37,20 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "hang":
             time.sleep(6)
             return
+        if mode == "drip":
+            self._drain()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(40):  # bounded: 20 s at most
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.5)
+            except OSError:
+                pass
+            return
         self._drain()
         if mode == "redirect":
             self.send_response(302)
@@ -134,3 +148,52 @@ def test_a_closed_pipe_is_not_a_traceback(png: Path, env: dict[str, str], tmp_pa
         ["sh", "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
     assert "Traceback" not in result.stderr
+
+
+def test_an_answer_dripped_a_byte_at_a_time_ends_in_the_timeout(
+    hostile: _Server, env: dict[str, str], png: Path
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/drip"
+    result, took = _run(["upload", str(png), "--endpoint", base, "--timeout", "2", "--json"], env)
+    assert result.returncode == 5
+    assert took < 8
+    assert "did not arrive within 2s" in json.loads(result.stdout)["error"]["message"]
+    assert len(hostile.seen) == 1  # a read timeout is never retried
+
+
+def test_plain_http_to_another_host_needs_an_opt_in(env: dict[str, str], png: Path) -> None:
+    result, _ = _run(["upload", str(png), "--endpoint", "http://pics.example.org", "--json"], env)
+    assert result.returncode == 2
+    assert "refusing to send credentials to pics.example.org over plain http://" in result.stderr
+    # Opted in, it goes ahead (and fails to resolve the made-up host, as it should).
+    opted, _ = _run(
+        [
+            "upload",
+            str(png),
+            "--endpoint",
+            "http://pics.example.invalid",
+            "--allow-insecure-http",
+            "--retries",
+            "0",
+        ],
+        env,
+    )
+    assert opted.returncode == 5
+    # The services' own defaults are plain HTTP and allowed; secrets in form fields warn once.
+    dry, _ = _run(
+        [
+            "upload",
+            str(png),
+            str(png),
+            "-s",
+            "imgly",
+            "--api",
+            "1",
+            "--dry-run",
+            "--endpoint",
+            "http://img.ly",
+        ],
+        env,
+    )
+    assert dry.returncode == 0
+    assert "refusing" not in dry.stderr

@@ -437,3 +437,35 @@ def test_a_size_a_service_lacks_names_the_sizes_it_has() -> None:
         UsageError, match="twitrpix has no thumbnail size 'mini'; choose one of: thumb, full"
     ):
         TWITRPIX.check_size("mini")
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://img.ly/api/upload", True),  # a service default
+        ("http://127.0.0.1:8080/x", True),
+        ("http://[::1]:8080/x", True),
+        ("http://localhost/x", True),
+        ("https://pics.example.org/x", True),
+        ("http://pics.example.org/x", False),
+        ("http://10.0.0.5/x", False),
+    ],
+)
+def test_plain_http_policy(url: str, allowed: bool) -> None:
+    from pixup.security import check_plain_http
+
+    if allowed:
+        check_plain_http(url, IMGLY.hosts, allow=False)
+    else:
+        with pytest.raises(UsageError, match="over plain http://"):
+            check_plain_http(url, IMGLY.hosts, allow=False)
+        check_plain_http(url, IMGLY.hosts, allow=True)
+
+
+def test_plain_text_secrets_warning_is_for_remote_plain_http_only() -> None:
+    from pixup.security import plain_text_secrets_warning
+
+    assert plain_text_secrets_warning("http://127.0.0.1:9/api/upload") is None
+    assert plain_text_secrets_warning("https://img.ly/api/upload") is None
+    warning = plain_text_secrets_warning("http://img.ly/api/upload")
+    assert warning is not None and "img.ly over plain http://" in warning

@@ -26,6 +26,7 @@ from pixup.models import RequestSpec
 from pixup.oauth_echo import sign
 from pixup.output import Output
 from pixup.providers import decode
+from pixup.security import allowed_by_env, check_plain_http
 from pixup.settings import Flags, Settings, resolve
 
 # Which secret --*-stdin names, by the CredentialSpec it fills.
@@ -139,6 +140,8 @@ def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[st
     path = cfgmod.config_path(env)
     cfg = cfgmod.load(path)
     settings = resolve(Flags(service=opts.service, api=opts.api), env, cfg)
+    for url in (settings.target.verify_url, *settings.oauth_urls.values()):
+        check_plain_http(url, (), allowed_by_env(env))
     inp = _Input(opts, stdin)
     secrets: dict[str, str] = {}
     settings_to_write: dict[str, str] = {}

@@ -29,6 +29,7 @@ from pixup.media import SNIFF_BYTES, sniff_type
 from pixup.models import RequestSpec, UploadOptions, UploadParams, UploadResult
 from pixup.output import Output
 from pixup.progress import UploadProgress
+from pixup.security import allowed_by_env, check_plain_http, plain_text_secrets_warning
 from pixup.settings import Flags, Settings
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class Batch:
     retries: int = 2
     dry_run: bool = False
     filename: str | None = None  # the name the server sees for stdin
+    allow_insecure_http: bool = False
 
 
 @dataclass
@@ -90,6 +92,11 @@ def run(
             interactive=at_terminal() and not out.json_mode and STDIN not in names,
         )
         out.add_secrets(settings.credentials.secret_values())
+        check_plain_http(
+            settings.target.base_url,
+            provider.hosts,
+            batch.allow_insecure_http or allowed_by_env(env),
+        )
     except PixupError as err:
         out.error(err)
         if out.json_mode:
@@ -214,6 +221,11 @@ def _send_with_retries(
     while True:
         # Built anew for each attempt: an OAuth Echo header carries a fresh nonce.
         spec = provider.build_upload(target, params, settings.credentials)
+        if spec.secret_fields:
+            # Secrets in readable form fields (TwitrPix API 1, img.ly API 1): say so once.
+            warning = plain_text_secrets_warning(spec.url)
+            if warning:
+                out.warn_once(warning)
         try:
             tracker = progress.file(name, size) if progress else contextlib.nullcontext(None)
             with tracker as track:

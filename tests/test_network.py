@@ -16,6 +16,39 @@ from conftest import installed_pixup
 
 from pixup.sandbox.accounts import SANDBOX
 
+CANNED: dict[str, tuple[int, str, bytes]] = {
+    "bomb": (
+        200,
+        "application/xml",
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;'
+        b'&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><response><media>'
+        b"<url>&c;</url></media></response>",
+    ),
+    "xxe": (
+        200,
+        "application/xml",
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<response><media><url>&x;</url></media></response>",
+    ),
+    "html502": (502, "text/html", b"<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"),
+    "empty": (200, "application/json", b""),
+    "truncated": (200, "application/json", b'{"response": {"media": {"url": "http://x/'),
+    "shape": (200, "application/json", b'{"response": ["media", "user"]}'),
+    "types": (200, "application/json", b'{"response": {"media": {"url": 42, "id": {"a": 1}}}}'),
+    "fail200": (
+        200,
+        "application/json",
+        b'{"response":{"status":"fail","error":{"code":1003,"msg":"no"}}}',
+    ),
+    "ok400": (400, "application/json", b'{"response":{"media":{"url":"http://twitrpix.com/x"}}}'),
+    "latin1": (200, "application/json", b'{"response": {"media": {"url": "caf\xe9"}}}'),
+    "unknown": (
+        400,
+        "application/json",
+        b'{"response":{"status":"fail","error":{"code":77,"msg":"odd"}}}',
+    ),
+}
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
@@ -51,8 +84,27 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if mode == "echo":  # a server that puts what it was sent into its error message
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode("latin-1")
+            msg = json.dumps(
+                {"response": {"status": "fail", "error": {"code": 1001, "msg": body[:1500]}}}
+            )
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg.encode())
+            return
         self._drain()
-        if mode == "redirect":
+        if mode in CANNED:
+            status, ctype, payload = CANNED[mode]
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        elif mode == "redirect":
             self.send_response(302)
             self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/evil")
             self.send_header("Content-Length", "0")
@@ -197,3 +249,48 @@ def test_plain_http_to_another_host_needs_an_opt_in(env: dict[str, str], png: Pa
     )
     assert dry.returncode == 0
     assert "refusing" not in dry.stderr
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "kind", "text"),
+    [
+        ("bomb", 6, "server", "refuses to parse"),
+        ("xxe", 6, "server", "refuses to parse"),
+        ("html502", 6, "server", "HTTP 502: 502 Bad Gateway nginx"),
+        ("empty", 6, "server", "empty body"),
+        ("truncated", 6, "server", "malformed JSON"),
+        ("shape", 6, "server", "no media URL"),
+        ("types", 0, None, None),  # a number where a URL is expected is taken as its text
+        ("fail200", 4, "rejected", "no (error 1003)"),
+        ("ok400", 6, "server", "HTTP 400 with a success body"),
+        ("latin1", 6, "server", "not UTF-8"),
+        ("unknown", 4, "rejected", "odd (error 77)"),
+        ("echo", 3, "auth", "***"),
+    ],
+)
+def test_hostile_answers_end_cleanly_without_leaking(
+    hostile: _Server,
+    env: dict[str, str],
+    png: Path,
+    mode: str,
+    code: int,
+    kind: str | None,
+    text: str | None,
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/{mode}"
+    result, _ = _run(["upload", str(png), "--endpoint", base, "--json", "-v"], env)
+    assert result.returncode == code, result.stderr
+    doc = json.loads(result.stdout)
+    assert "Traceback" not in result.stderr
+    if kind is not None:
+        assert doc["error"]["kind"] == kind
+        assert text in doc["error"]["message"]
+        errors = [line for line in result.stderr.splitlines() if line.startswith("pixup: error:")]
+        assert len(errors) == 1
+    for secret in (
+        SANDBOX.api_key,
+        SANDBOX.consumer_secret,
+        SANDBOX.token,
+        SANDBOX.token_secret,
+    ):
+        assert secret not in result.stdout + result.stderr

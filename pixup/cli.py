@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,7 +47,7 @@ app = typer.Typer(
     help=HELP,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -64,9 +65,12 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# The global options, set by the root callback before any command runs.
+_GLOBALS: ContextVar[dict[str, bool]] = ContextVar("pixup_globals", default={})  # noqa: B039
+
+
 @app.callback()
 def _root(
-    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
@@ -78,16 +82,45 @@ def _root(
             help="Do not use the system keyring in this run (also PIXUP_NO_KEYRING=1).",
         ),
     ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour in the output (also NO_COLOR=1).")
+    ] = False,
 ) -> None:
-    ctx.obj = {"no_keyring": no_keyring}
+    _GLOBALS.set({"no_keyring": no_keyring, "no_color": no_color})
 
 
-def _env(ctx: typer.Context) -> Mapping[str, str]:
+def _env() -> Mapping[str, str]:
     """The environment as commands see it, with the global flags folded in."""
-    root = ctx.find_root().obj or {}
-    if root.get("no_keyring"):
+    if _GLOBALS.get().get("no_keyring"):
         return {**os.environ, "PIXUP_NO_KEYRING": "1"}
     return os.environ
+
+
+def _complete_service(incomplete: str) -> list[str]:
+    from pixup import providers
+
+    return [n for n in providers.names() if n.startswith(incomplete)]
+
+
+def _complete_size(incomplete: str) -> list[str]:
+    from pixup import providers
+
+    sizes = dict.fromkeys(s for p in providers.all_providers() for s in p.thumb_sizes)
+    return [s for s in sizes if s.startswith(incomplete)]
+
+
+def _complete_api(incomplete: str) -> list[str]:
+    return [a for a in ("1", "2") if a.startswith(incomplete)]
+
+
+def _complete_format(incomplete: str) -> list[str]:
+    return [f for f in ("json", "xml") if f.startswith(incomplete)]
+
+
+def _complete_key(incomplete: str) -> list[str]:
+    from pixup.config import key_specs
+
+    return [k for k in key_specs() if k.startswith(incomplete)]
 
 
 ServiceOpt = Annotated[
@@ -96,6 +129,7 @@ ServiceOpt = Annotated[
         "--service",
         "-s",
         metavar="SERVICE",
+        autocompletion=_complete_service,
         help="twitrpix or imgly (default: config `service`, else twitrpix).",
     ),
 ]
@@ -107,7 +141,12 @@ EndpointOpt = Annotated[
 ]
 FormatOpt = Annotated[
     str | None,
-    typer.Option("--format", metavar="json|xml", help="Answer format asked for: json or xml."),
+    typer.Option(
+        "--format",
+        metavar="json|xml",
+        autocompletion=_complete_format,
+        help="Answer format asked for: json or xml.",
+    ),
 ]
 TimeoutOpt = Annotated[
     float | None,
@@ -122,7 +161,8 @@ VerboseOpt = Annotated[
 def _output(json_mode: bool = False, quiet: bool = False, verbose: bool = False) -> Output:
     from pixup.output import Output
 
-    return Output(json_mode=json_mode, quiet=quiet, verbose=verbose)
+    color = not (_GLOBALS.get().get("no_color") or os.environ.get("NO_COLOR"))
+    return Output(json_mode=json_mode, quiet=quiet, verbose=verbose, color=color)
 
 
 def _flags(
@@ -143,7 +183,6 @@ def _flags(
     + EXIT_CODES_HELP
 )
 def upload(
-    ctx: typer.Context,
     files: Annotated[
         list[Path],
         typer.Argument(
@@ -154,7 +193,10 @@ def upload(
     ],
     service: ServiceOpt = None,
     api: Annotated[
-        int | None, typer.Option("--api", metavar="1|2", help="API version (1 or 2).")
+        int | None,
+        typer.Option(
+            "--api", metavar="1|2", autocompletion=_complete_api, help="API version (1 or 2)."
+        ),
     ] = None,
     message: Annotated[
         str | None,
@@ -209,6 +251,9 @@ def upload(
         str | None,
         typer.Option("--filename", metavar="NAME", help="The file name the server sees for '-'."),
     ] = None,
+    copy: Annotated[
+        bool, typer.Option("--copy", help="Put the uploaded URLs on the clipboard.")
+    ] = False,
     allow_insecure_http: Annotated[
         bool,
         typer.Option(
@@ -238,13 +283,14 @@ def upload(
         replace(flags, max_size=max_size),
         opts,
         _output(json_mode, quiet, verbose),
-        _env(ctx),
+        _env(),
         cmd.Batch(
             jobs=jobs,
             retries=retries,
             dry_run=dry_run,
             filename=filename,
             allow_insecure_http=allow_insecure_http,
+            copy=copy,
         ),
     )
     raise typer.Exit(code)
@@ -285,6 +331,7 @@ def thumb_url(
         typer.Option(
             "--size",
             metavar="SIZE",
+            autocompletion=_complete_size,
             help="imgly: mini, thumb, medium, large, full; twitrpix: thumb, full.",
         ),
     ] = None,
@@ -300,9 +347,8 @@ def thumb_url(
     """Print the thumbnail URL of a media id or URL (works offline)."""
     from pixup.commands import thumb_url as cmd
     from pixup.errors import UsageError
-    from pixup.output import Output
 
-    out = Output(json_mode=json_mode)
+    out = _output(json_mode)
     if as_html and as_markdown:
         out.error(UsageError("--html and --markdown cannot be used together"))
         raise typer.Exit(UsageError.exit_code)
@@ -368,7 +414,12 @@ def sandbox(
 # --- config ---------------------------------------------------------------------------
 
 ConfigJsonOpt = Annotated[bool, typer.Option("--json", help="Answer as a JSON object.")]
-KeyArg = Annotated[str, typer.Argument(metavar="KEY", help="e.g. service, imgly.url, twitrpix.api")]
+KeyArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="KEY", autocompletion=_complete_key, help="e.g. service, imgly.url, twitrpix.api"
+    ),
+]
 
 
 @config_app.command("path")
@@ -408,11 +459,11 @@ def config_unset(key: KeyArg, json_mode: ConfigJsonOpt = False) -> None:
 
 
 @config_app.command("list")
-def config_list(ctx: typer.Context, json_mode: ConfigJsonOpt = False) -> None:
+def config_list(json_mode: ConfigJsonOpt = False) -> None:
     """Print every key set in the config file, and which secrets the keyring holds."""
     from pixup.commands import config_cmd
 
-    raise typer.Exit(config_cmd.list_(_output(json_mode), _env(ctx)))
+    raise typer.Exit(config_cmd.list_(_output(json_mode), _env()))
 
 
 @config_app.command(
@@ -422,9 +473,11 @@ def config_list(ctx: typer.Context, json_mode: ConfigJsonOpt = False) -> None:
     "pixup config login --token 42-abc --token-secret-stdin < secret.txt",
 )
 def config_login(
-    ctx: typer.Context,
     service: ServiceOpt = None,
-    api: Annotated[int | None, typer.Option("--api", metavar="1|2", help="API version.")] = None,
+    api: Annotated[
+        int | None,
+        typer.Option("--api", metavar="1|2", autocompletion=_complete_api, help="API version."),
+    ] = None,
     consumer_key: Annotated[
         str | None,
         typer.Option(
@@ -490,25 +543,23 @@ def config_login(
         stdin_secret=chosen[0] if chosen else None,
         browser=not no_browser,
     )
-    raise typer.Exit(cmd.login(opts, out, _env(ctx)))
+    raise typer.Exit(cmd.login(opts, out, _env()))
 
 
 @config_app.command("logout")
-def config_logout(
-    ctx: typer.Context, service: ServiceOpt = None, json_mode: ConfigJsonOpt = False
-) -> None:
+def config_logout(service: ServiceOpt = None, json_mode: ConfigJsonOpt = False) -> None:
     """Remove what login stored: everything, or one service's own credentials."""
     from pixup.commands import login as cmd
 
-    raise typer.Exit(cmd.logout(service, _output(json_mode), _env(ctx)))
+    raise typer.Exit(cmd.logout(service, _output(json_mode), _env()))
 
 
 @config_app.command("status")
-def config_status(ctx: typer.Context, json_mode: ConfigJsonOpt = False) -> None:
+def config_status(json_mode: ConfigJsonOpt = False) -> None:
     """Which credentials each service has and where each comes from (never their values)."""
     from pixup.commands import login as cmd
 
-    raise typer.Exit(cmd.status(_output(json_mode), _env(ctx)))
+    raise typer.Exit(cmd.status(_output(json_mode), _env()))
 
 
 def main() -> None:

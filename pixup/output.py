@@ -25,12 +25,15 @@ class Output:
         json_mode: bool = False,
         quiet: bool = False,
         verbose: bool = False,
+        color: bool = True,
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
     ) -> None:
         self.json_mode = json_mode
         self.quiet = quiet
         self.verbose = verbose
+        # --no-color or NO_COLOR (https://no-color.org); rich also checks NO_COLOR itself.
+        self.color = color
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
         self._secrets: list[str] = []
@@ -115,7 +118,7 @@ class Output:
         for key, value in rows:
             if value:
                 table.add_row(key, self.redact(value))
-        Console(file=self.stderr).print(table)
+        Console(file=self.stderr, no_color=not self.color).print(table)
 
 
 def _isatty(stream: TextIO) -> bool:

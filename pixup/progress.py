@@ -48,7 +48,7 @@ class UploadProgress:
             DownloadColumn(binary_units=True),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
-            console=Console(file=self._out.stderr),
+            console=Console(file=self._out.stderr, no_color=not self._out.color),
             redirect_stdout=_isatty(sys.stdout),
             redirect_stderr=False,
             transient=True,

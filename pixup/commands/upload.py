@@ -58,6 +58,7 @@ class Batch:
     dry_run: bool = False
     filename: str | None = None  # the name the server sees for stdin
     allow_insecure_http: bool = False
+    copy: bool = False  # put the URLs on the clipboard
 
 
 @dataclass
@@ -155,11 +156,16 @@ def _run_batch(
                 pool.submit(_one, name, path, size, settings, opts, out, batch, session, progress)
                 for name, path, size in zip(names, paths, sizes, strict=True)
             ]
+            urls: list[str] = []
             for future in futures:
                 outcome = future.result()
                 code = _report(outcome, settings, out)
                 first_failure = first_failure or code
                 done += 1
+                if outcome.result is not None and outcome.result.media.url:
+                    urls.append(outcome.result.media.url)
+        if batch.copy:
+            _copy(urls, out)
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
         out.error(
@@ -172,6 +178,18 @@ def _run_batch(
         for s in sessions:
             s.close()
     return first_failure
+
+
+def _copy(urls: list[str], out: Output) -> None:
+    from pixup import clipboard
+
+    if not urls:
+        return
+    tool = clipboard.copy("\n".join(urls))
+    if tool is None:
+        out.warn(f"--copy: {clipboard.MISSING}")
+    else:
+        out.info(f"Copied {len(urls)} URL{'s' if len(urls) > 1 else ''} to the clipboard ({tool}).")
 
 
 def _one(

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,6 +277,9 @@ def load(path: Path) -> ConfigFile:
         raise ConfigError(f"{path}: is a directory, not a config file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
+    # Imported only when there is a file to read: most runs of thumb-url have none.
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -305,6 +306,8 @@ def _locked(path: Path) -> Iterator[None]:
 
 def update(path: Path, change: Callable[[ConfigFile], None]) -> ConfigFile:
     """Re-read, change and atomically rewrite the config file under a lock."""
+    import tempfile
+
     import tomli_w
 
     try:

@@ -8,7 +8,6 @@ XML is parsed only with defusedxml, with DTDs refused outright: no service sends
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -55,6 +54,8 @@ def load(resp: RawResponse, expected: str) -> Document:
 
 
 def _load_json(resp: RawResponse) -> Document:
+    import json  # here, not at the top: `thumb-url` imports this module and parses nothing
+
     try:
         data = json.loads(resp.body.decode("utf-8"))
     except UnicodeDecodeError:

@@ -22,7 +22,7 @@ from pixup import providers, transport
 from pixup.commands.common import at_terminal
 from pixup.errors import AuthError, PixupError, UsageError, error_for_status
 from pixup.keystore import KeyringUnavailable, KeyStore
-from pixup.models import RequestSpec
+from pixup.models import RawResponse, RequestSpec
 from pixup.oauth_echo import sign
 from pixup.output import Output
 from pixup.providers import decode
@@ -227,17 +227,24 @@ def _store_all(store: KeyStore, secrets: dict[str, str]) -> None:
         raise AuthError(f"nothing was stored: {exc.message}") from None
 
 
-def _oauth_post(
-    settings: Settings, url: str, authorization: str, what: str, out: Output
-) -> dict[str, str]:
+def _send_signed(
+    settings: Settings, method: str, url: str, authorization: str, out: Output
+) -> RawResponse:
+    """One OAuth-signed request, through the transport every request uses."""
     spec = RequestSpec(
-        method="POST",
+        method=method,
         url=url,
         headers={"Authorization": authorization},
         secret_headers=frozenset({"Authorization"}),
     )
     with transport.open_session() as session:
-        resp = transport.send(session, spec, settings.timeout, out.debug)
+        return transport.send(session, spec, settings.timeout, out.debug)
+
+
+def _oauth_post(
+    settings: Settings, url: str, authorization: str, what: str, out: Output
+) -> dict[str, str]:
+    resp = _send_signed(settings, "POST", url, authorization, out)
     if resp.status in (400, 401, 403):
         raise AuthError(
             f"the OAuth provider refused the {what} (HTTP {resp.status}): {decode.body_snippet(resp)}",
@@ -321,23 +328,15 @@ def verify(
 ) -> str:
     """The screen name the tokens belong to, from the verify-credentials URL."""
     url = settings.target.verify_url
-    spec = RequestSpec(
-        method="GET",
-        url=url,
-        headers={
-            "Authorization": sign(
-                "GET",
-                url,
-                consumer_key=consumer_key,
-                consumer_secret=consumer_secret,
-                token=token,
-                token_secret=token_secret,
-            )
-        },
-        secret_headers=frozenset({"Authorization"}),
+    authorization = sign(
+        "GET",
+        url,
+        consumer_key=consumer_key,
+        consumer_secret=consumer_secret,
+        token=token,
+        token_secret=token_secret,
     )
-    with transport.open_session() as session:
-        resp = transport.send(session, spec, settings.timeout, out.debug)
+    resp = _send_signed(settings, "GET", url, authorization, out)
     if resp.status in (401, 403):
         raise AuthError(
             f"the OAuth provider did not accept the access token (HTTP {resp.status}); nothing was stored",

@@ -57,6 +57,11 @@ config_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(config_app, name="config")
+history_app = typer.Typer(
+    help="Where did that picture go? Every upload that reached a service, newest first.",
+    rich_markup_mode=None,
+)
+app.add_typer(history_app, name="history")
 
 
 def _version(value: bool) -> None:
@@ -254,6 +259,17 @@ def upload(
     copy: Annotated[
         bool, typer.Option("--copy", help="Put the uploaded URLs on the clipboard.")
     ] = False,
+    skip_existing: Annotated[
+        bool,
+        typer.Option(
+            "--skip-existing",
+            help="Do not upload a file whose content was already uploaded to this service "
+            "(from the history); report the earlier result.",
+        ),
+    ] = False,
+    no_history: Annotated[
+        bool, typer.Option("--no-history", help="Do not record this run in the upload history.")
+    ] = False,
     allow_insecure_http: Annotated[
         bool,
         typer.Option(
@@ -291,6 +307,8 @@ def upload(
             filename=filename,
             allow_insecure_http=allow_insecure_http,
             copy=copy,
+            history=not no_history,
+            skip_existing=skip_existing,
         ),
     )
     raise typer.Exit(code)
@@ -560,6 +578,68 @@ def config_status(json_mode: ConfigJsonOpt = False) -> None:
     from pixup.commands import login as cmd
 
     raise typer.Exit(cmd.status(_output(json_mode), _env()))
+
+
+# --- history --------------------------------------------------------------------------
+
+
+@history_app.callback(
+    invoke_without_command=True,
+    epilog="Examples: pixup history --since 3d ; pixup history --failed --json | jq -r .file",
+)
+def history(
+    ctx: typer.Context,
+    service: ServiceOpt = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="WHEN", help="2026-11-01, 2026-11-01T12:00, or 30m/12h/3d/2w."
+        ),
+    ] = None,
+    grep: Annotated[
+        str | None,
+        typer.Option(
+            "--grep", metavar="TEXT", help="Only records whose file, message or URL has TEXT."
+        ),
+    ] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed uploads.")] = False,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", help="At most N records.")] = 20,
+    json_mode: JsonOpt = False,
+) -> None:
+    """List recorded uploads (a table, or NDJSON with --json)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pixup.commands import history_cmd
+
+    raise typer.Exit(
+        history_cmd.list_(_output(json_mode), _env(), service, since, grep, failed, limit)
+    )
+
+
+@history_app.command("show")
+def history_show(
+    id_or_url: Annotated[
+        str, typer.Argument(metavar="ID_OR_URL", help="A record number, media id or URL.")
+    ],
+    json_mode: JsonOpt = False,
+) -> None:
+    """Everything recorded about one upload."""
+    from pixup.commands import history_cmd
+
+    raise typer.Exit(history_cmd.show(_output(json_mode), _env(), id_or_url))
+
+
+@history_app.command("forget")
+def history_forget(
+    ids: Annotated[list[int] | None, typer.Argument(metavar="ID", help="Record numbers.")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Forget the whole history.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before --all.")] = False,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Remove records from the history (not the uploads themselves)."""
+    from pixup.commands import history_cmd
+
+    raise typer.Exit(history_cmd.forget(_output(json_mode), _env(), ids or [], everything, yes))
 
 
 def main() -> None:

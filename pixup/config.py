@@ -107,6 +107,15 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
+def parse_switch(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("on", "true", "yes", "1"):
+        return True
+    if value in ("off", "false", "no", "0"):
+        return False
+    raise ValueError(f"{text!r} is not one of: on, off")
+
+
 def parse_name(text: str) -> str:
     value = text.strip()
     if not value or any(c.isspace() for c in value):
@@ -145,6 +154,7 @@ def key_specs() -> dict[str, KeySpec]:
             "PIXUP_SERVICE",
         ),
         KeySpec("timeout", parse_timeout, "network timeout in seconds", "PIXUP_TIMEOUT"),
+        KeySpec("history", parse_switch, "record uploads in the history (on/off)", "PIXUP_HISTORY"),
         KeySpec(
             "oauth.verify_credentials_url",
             parse_url,

@@ -126,6 +126,8 @@ def man_page() -> str:
         "PIXUP_TWITRPIX_MAX_SIZE, PIXUP_IMGLY_MAX_SIZE": "The size limit checked before sending.",
         "PIXUP_TIMEOUT": "The network timeout in seconds (default 30).",
         "PIXUP_CONFIG_DIR": "Where config.toml lives.",
+        "PIXUP_DATA_DIR": "Where the upload history (history.sqlite3) lives.",
+        "PIXUP_HISTORY": "off: do not record uploads in the history.",
         "PIXUP_OAUTH_VERIFY_CREDENTIALS_URL": "The OAuth Echo provider URL.",
         "PIXUP_OAUTH_REQUEST_TOKEN_URL, PIXUP_OAUTH_AUTHORIZE_URL, PIXUP_OAUTH_ACCESS_TOKEN_URL": (
             "The OAuth provider used by config login."
@@ -146,6 +148,9 @@ def man_page() -> str:
         ".TP",
         "\\fI$PIXUP_CONFIG_DIR/config.toml\\fR, else \\fI~/.config/pixup/config.toml\\fR",
         "Settings, never secrets. Secrets live in the system keyring (service name pixup).",
+        ".TP",
+        "\\fI$PIXUP_DATA_DIR/history.sqlite3\\fR, else \\fI~/.local/share/pixup/history.sqlite3\\fR",
+        "The upload history (see \\fBpixup history\\fR). Never a credential.",
         ".SH EXIT STATUS",
         _roff(EXIT_CODES_HELP),
         ".SH EXAMPLES",

@@ -39,6 +39,7 @@ class Settings:
     timeout: float
     credentials: Credentials = field(repr=False)
     max_size: int | None = None
+    history: bool = True
     sources: dict[str, str] = field(default_factory=dict)
     # The OAuth 1.0a provider's request_token, authorize and access_token URLs.
     oauth_urls: dict[str, str] = field(default_factory=dict)
@@ -93,6 +94,7 @@ def resolve(
     verify = r.pick("oauth.verify_credentials_url", None, "", DEFAULT_VERIFY_URL)
     timeout = r.pick("timeout", flags.timeout, "--timeout", DEFAULT_TIMEOUT)
     max_size = r.pick(f"{prefix}.max_size", flags.max_size, "--max-size", provider.max_size)
+    history = r.pick("history", None, "", True)
     oauth_urls = {
         key.split(".")[1]: r.pick(key, None, "", default)
         for key, default in cfgmod.OAUTH_DEFAULTS.items()
@@ -102,6 +104,7 @@ def resolve(
         target=Target(base_url=base, api=api, format=fmt, verify_url=verify),
         timeout=timeout,
         max_size=max_size,
+        history=history,
         credentials=credentials or Credentials(),
         sources=r.sources,
         oauth_urls=oauth_urls,

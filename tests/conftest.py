@@ -125,6 +125,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXUP_")}
     env["PIXUP_CONFIG_DIR"] = str(tmp_path / "config")
+    env["PIXUP_DATA_DIR"] = str(tmp_path / "data")
     env["PIXUP_TEST_KEYRING_FILE"] = str(tmp_path / "keyring.json")
     env["PYTHON_KEYRING_BACKEND"] = "pixup_test_keyring.FileKeyring"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SUPPORT), env.get("PYTHONPATH")]))

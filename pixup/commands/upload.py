@@ -20,13 +20,14 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from pixup import output, transport
 from pixup.commands.common import at_terminal, load_settings, with_credentials
 from pixup.errors import PixupError, RejectedError, UsageError
+from pixup.history import HistoryUnavailable, Ledger, Record, sha256_of
 from pixup.media import SNIFF_BYTES, sniff_type
-from pixup.models import RequestSpec, UploadOptions, UploadParams, UploadResult
+from pixup.models import Media, RequestSpec, UploadOptions, UploadParams, UploadResult
 from pixup.output import Output
 from pixup.progress import UploadProgress
 from pixup.security import allowed_by_env, check_plain_http, plain_text_secrets_warning
@@ -59,6 +60,8 @@ class Batch:
     filename: str | None = None  # the name the server sees for stdin
     allow_insecure_http: bool = False
     copy: bool = False  # put the URLs on the clipboard
+    history: bool = True  # --no-history turns it off
+    skip_existing: bool = False
 
 
 @dataclass
@@ -67,6 +70,9 @@ class Outcome:
     result: UploadResult | None = None
     error: PixupError | None = None
     request: RequestSpec | None = None  # --dry-run
+    size: int | None = None
+    sha256: str | None = None
+    skipped_as: int | None = None  # the history record of an earlier upload of the same file
 
 
 def run(
@@ -109,7 +115,7 @@ def run(
 
     with _spooled_stdin(names, stdin) as stdin_path:
         paths = [stdin_path if n == STDIN and stdin_path else Path(n) for n in names]
-        return _run_batch(names, paths, settings, opts, out, batch)
+        return _run_batch(names, paths, settings, opts, out, batch, env)
 
 
 def _check_batch(names: list[str], batch: Batch, stdin: IO[bytes] | None) -> None:
@@ -132,6 +138,7 @@ def _run_batch(
     opts: UploadOptions,
     out: Output,
     batch: Batch,
+    env: Mapping[str, str],
 ) -> int:
     sizes = [_size(p) for p in paths]
     local = threading.local()
@@ -146,6 +153,8 @@ def _run_batch(
                 sessions.append(local.session)
         return local.session  # type: ignore[no-any-return]
 
+    ledger = _open_ledger(settings, out, batch, env)
+    recording = ledger if batch.history and settings.history else None
     first_failure = 0
     done = 0
     progress = UploadProgress(out, sum(sizes), len(paths)) if not batch.dry_run else None
@@ -153,13 +162,16 @@ def _run_batch(
     try:
         with progress or contextlib.nullcontext():
             futures: list[Future[Outcome]] = [
-                pool.submit(_one, name, path, size, settings, opts, out, batch, session, progress)
+                pool.submit(
+                    _one, name, path, size, settings, opts, out, batch, session, progress, ledger
+                )
                 for name, path, size in zip(names, paths, sizes, strict=True)
             ]
             urls: list[str] = []
             for future in futures:
                 outcome = future.result()
                 code = _report(outcome, settings, out)
+                _record(recording, outcome, settings, opts, out)
                 first_failure = first_failure or code
                 done += 1
                 if outcome.result is not None and outcome.result.media.url:
@@ -177,7 +189,72 @@ def _run_batch(
         pool.shutdown(wait=True, cancel_futures=True)
         for s in sessions:
             s.close()
+        if ledger is not None:
+            ledger.close()
     return first_failure
+
+
+def _open_ledger(
+    settings: Settings, out: Output, batch: Batch, env: Mapping[str, str]
+) -> Ledger | None:
+    """The history, or None: a database that cannot be used never stops an upload."""
+    if batch.dry_run or not (batch.skip_existing or (batch.history and settings.history)):
+        return None
+    try:
+        return Ledger.open(env)
+    except HistoryUnavailable as exc:
+        out.warn_once(f"the upload history cannot be used ({exc}); uploading without it")
+        return None
+
+
+def _earlier(ledger: Ledger, settings: Settings, digest: str, out: Output) -> dict[str, Any] | None:
+    try:
+        return ledger.previous_success(settings.provider.name, digest)
+    except HistoryUnavailable as exc:
+        out.warn_once(f"the upload history cannot be used ({exc}); uploading without it")
+        return None
+
+
+def _from_history(row: dict[str, Any]) -> UploadResult:
+    return UploadResult(
+        media=Media(id=row["media_id"], url=row["url"], thumb_url=row["thumb_url"]),
+        status_id=row["status_id"],
+    )
+
+
+def _record(
+    ledger: Ledger | None, outcome: Outcome, settings: Settings, opts: UploadOptions, out: Output
+) -> None:
+    """An attempt that reached the service (an answer came back) goes into the history."""
+    if ledger is None or outcome.skipped_as is not None or outcome.request is not None:
+        return
+    err = outcome.error
+    if err is not None and err.http_status is None:
+        return  # refused before sending, or never connected: it did not reach the service
+    result = outcome.result
+    media = result.media if result else None
+    try:
+        ledger.record(
+            Record(
+                service=settings.provider.name,
+                api=settings.target.api,
+                file=str(Path(outcome.file).resolve()) if outcome.file != STDIN else STDIN,
+                size=outcome.size,
+                sha256=outcome.sha256,
+                message=opts.message,
+                ok=err is None,
+                media_id=media.id if media else None,
+                url=media.url if media else None,
+                thumb_url=media.thumb_url if media else None,
+                status_id=result.status_id if result else None,
+                error_kind=err.kind if err else None,
+                error_code=err.code if err else None,
+                error_message=out.redact(err.message) if err else None,
+                http_status=err.http_status if err else None,
+            )
+        )
+    except HistoryUnavailable as exc:
+        out.warn_once(f"the upload history cannot be used ({exc}); uploading without it")
 
 
 def _copy(urls: list[str], out: Output) -> None:
@@ -202,10 +279,25 @@ def _one(
     batch: Batch,
     session: object,
     progress: UploadProgress | None,
+    ledger: Ledger | None = None,
 ) -> Outcome:
     """Everything for one file, in a worker thread; never raises a PixupError."""
+    digest: str | None = None
     try:
         params = preflight(path, opts, settings.max_size)
+        if ledger is not None and not batch.dry_run:
+            digest = sha256_of(path)
+            earlier = _earlier(ledger, settings, digest, out) if batch.skip_existing else None
+            if earlier is not None:
+                if progress is not None:
+                    progress.file_done(size)
+                return Outcome(
+                    name,
+                    result=_from_history(earlier),
+                    size=size,
+                    sha256=digest,
+                    skipped_as=earlier["id"],
+                )
         if name == STDIN:
             params = replace(
                 params,
@@ -214,14 +306,12 @@ def _one(
         if batch.dry_run:
             spec = settings.provider.build_upload(settings.target, params, settings.credentials)
             return Outcome(name, request=spec)
-        return Outcome(
-            name,
-            result=_send_with_retries(name, params, size, settings, out, batch, session, progress),
-        )
+        result = _send_with_retries(name, params, size, settings, out, batch, session, progress)
+        return Outcome(name, result=result, size=size, sha256=digest)
     except PixupError as err:
         if progress is not None:
             progress.file_done(size)
-        return Outcome(name, error=err)
+        return Outcome(name, error=err, size=size, sha256=digest)
 
 
 def _send_with_retries(
@@ -290,9 +380,17 @@ def _report(outcome: Outcome, settings: Settings, out: Output) -> int:
     assert outcome.result is not None
     result = outcome.result
     if out.json_mode:
-        out.json(output.upload_ok(provider.name, target.api, outcome.file, result))
+        doc = output.upload_ok(provider.name, target.api, outcome.file, result)
+        if outcome.skipped_as is not None:
+            doc["skipped"] = True
+        out.json(doc)
         return 0
     out.line(result.media.url or "")
+    if outcome.skipped_as is not None:
+        out.info(
+            f"{outcome.file}: already uploaded (history #{outcome.skipped_as}); not sent again"
+        )
+        return 0
     out.details(
         f"{provider.title}: {outcome.file}",
         [

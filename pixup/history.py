@@ -1,0 +1,220 @@
+"""The upload ledger: every upload that reached a service, in a local SQLite database.
+
+WAL mode and a busy timeout let parallel pixup processes and -j workers write without
+losing a record; ``PRAGMA user_version`` and the MIGRATIONS list let a newer pixup open an
+older database. The ledger never holds a credential. A database that cannot be used never
+stops an upload: callers get :class:`HistoryUnavailable` and carry on without history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DB_NAME = "history.sqlite3"
+
+# Each entry brings the schema from version i to i + 1; never edit one, add another.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE uploads (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time REAL NOT NULL,
+        service TEXT NOT NULL,
+        api INTEGER,
+        file TEXT NOT NULL,
+        size INTEGER,
+        sha256 TEXT,
+        message TEXT,
+        media_id TEXT,
+        url TEXT,
+        thumb_url TEXT,
+        status_id TEXT,
+        ok INTEGER NOT NULL,
+        error_kind TEXT,
+        error_code INTEGER
+    );
+    """,
+    """
+    ALTER TABLE uploads ADD COLUMN error_message TEXT;
+    ALTER TABLE uploads ADD COLUMN http_status INTEGER;
+    CREATE INDEX uploads_done ON uploads (service, sha256, ok);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+COLUMNS = (
+    "id", "time", "service", "api", "file", "size", "sha256", "message", "media_id", "url",
+    "thumb_url", "status_id", "ok", "error_kind", "error_code", "error_message", "http_status",
+)  # fmt: skip
+
+
+class HistoryUnavailable(Exception):
+    """The ledger cannot be used (corrupt, unreadable, newer than this pixup)."""
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    override = env.get("PIXUP_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "pixup"
+    if sys.platform == "win32":
+        return Path(env.get("LOCALAPPDATA") or Path.home()) / "pixup"
+    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "pixup"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def migrate(conn: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise HistoryUnavailable(
+            f"the history database is from a newer pixup (schema {version}, this one knows "
+            f"{SCHEMA_VERSION})"
+        )
+    for number in range(version, upto):
+        with conn:  # each step and its version bump in one transaction
+            conn.execute("BEGIN IMMEDIATE")
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current > number:  # another process got there first
+                continue
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+
+
+@dataclass(frozen=True)
+class Record:
+    service: str
+    api: int | None
+    file: str
+    size: int | None
+    sha256: str | None
+    message: str | None
+    ok: bool
+    media_id: str | None = None
+    url: str | None = None
+    thumb_url: str | None = None
+    status_id: str | None = None
+    error_kind: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    http_status: int | None = None
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA busy_timeout = 30000")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            migrate(self._conn)
+        except (sqlite3.Error, OSError) as exc:
+            raise HistoryUnavailable(f"{path}: {exc}") from None
+
+    @classmethod
+    def open(cls, env: Mapping[str, str]) -> Ledger:
+        return cls(data_dir(env) / DB_NAME)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        try:
+            with self._lock:
+                self._conn.row_factory = sqlite3.Row
+                return list(self._conn.execute(sql, args))
+        except sqlite3.Error as exc:
+            raise HistoryUnavailable(f"{self.path}: {exc}") from None
+
+    def record(self, rec: Record) -> None:
+        fields = {k: v for k, v in rec.__dict__.items()}
+        fields["ok"] = int(rec.ok)
+        names = ", ".join(["time", *fields])
+        marks = ", ".join("?" * (len(fields) + 1))
+        self._run(
+            f"INSERT INTO uploads ({names}) VALUES ({marks})",  # noqa: S608 - our column names
+            (time.time(), *fields.values()),
+        )
+
+    def previous_success(self, service: str, sha256: str) -> dict[str, Any] | None:
+        rows = self._run(
+            "SELECT * FROM uploads WHERE service = ? AND sha256 = ? AND ok = 1 "
+            "ORDER BY id DESC LIMIT 1",
+            (service, sha256),
+        )
+        return dict(rows[0]) if rows else None
+
+    def query(
+        self,
+        service: str | None = None,
+        since: float | None = None,
+        grep: str | None = None,
+        failed: bool = False,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        where: list[str] = []
+        args: list[Any] = []
+        if service:
+            where.append("service = ?")
+            args.append(service)
+        if since is not None:
+            where.append("time >= ?")
+            args.append(since)
+        if grep:
+            where.append("(file LIKE ? OR message LIKE ? OR url LIKE ? OR media_id LIKE ?)")
+            args += [f"%{grep}%"] * 4
+        if failed:
+            where.append("ok = 0")
+        # Only fixed clauses are joined here; every value is a bound parameter.
+        sql = "SELECT * FROM uploads" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608
+        sql += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        return [dict(r) for r in self._run(sql, tuple(args))]
+
+    def find(self, id_or_url: str) -> list[dict[str, Any]]:
+        if id_or_url.isdigit():
+            rows = self._run("SELECT * FROM uploads WHERE id = ?", (int(id_or_url),))
+            if rows:
+                return [dict(r) for r in rows]
+        rows = self._run(
+            "SELECT * FROM uploads WHERE url = ? OR media_id = ? ORDER BY id DESC",
+            (id_or_url, id_or_url),
+        )
+        return [dict(r) for r in rows]
+
+    def forget(self, ids: list[int] | None) -> int:
+        if ids is None:
+            rows = self._run("SELECT COUNT(*) AS n FROM uploads")
+            self._run("DELETE FROM uploads")
+            return int(rows[0]["n"])
+        count = 0
+        for record_id in ids:
+            if self._run("SELECT id FROM uploads WHERE id = ?", (record_id,)):
+                self._run("DELETE FROM uploads WHERE id = ?", (record_id,))
+                count += 1
+        return count
+
+
+def rows_to_json(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        yield {**row, "ok": bool(row["ok"])}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any, TextIO
 
@@ -126,6 +126,19 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def guarded(out: Output, action: Callable[[], None]) -> int:
+    """Run a command's work; a PixupError becomes one line on stderr (and an error object
+    under --json) and the command's exit code."""
+    try:
+        action()
+    except PixupError as err:
+        out.error(err)
+        if out.json_mode:
+            out.json({"ok": False, "error": err.to_json()})
+        return err.exit_code
+    return 0
 
 
 # --- the --json schema --------------------------------------------------------------

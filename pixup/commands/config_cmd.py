@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pixup import config as cfgmod
-from pixup.errors import NotSetError, PixupError
-from pixup.output import Output
-
-
-def _guard(out: Output, action: Any) -> int:
-    try:
-        action()
-    except PixupError as err:
-        out.error(err)
-        if out.json_mode:
-            out.json({"ok": False, "error": err.to_json()})
-        return err.exit_code
-    return 0
+from pixup.errors import NotSetError
+from pixup.output import Output, guarded
 
 
 def path(out: Output, env: Mapping[str, str]) -> int:
-    return _guard(out, lambda: out.line(str(cfgmod.config_path(env))))
+    return guarded(out, lambda: out.line(str(cfgmod.config_path(env))))
 
 
 def get(key: str, out: Output, env: Mapping[str, str]) -> int:
@@ -37,7 +25,7 @@ def get(key: str, out: Output, env: Mapping[str, str]) -> int:
         else:
             out.line(str(value))
 
-    return _guard(out, action)
+    return guarded(out, action)
 
 
 def set_(key: str, value: str, out: Output, env: Mapping[str, str]) -> int:
@@ -47,7 +35,7 @@ def set_(key: str, value: str, out: Output, env: Mapping[str, str]) -> int:
         if out.json_mode:
             out.json({"ok": True, "key": key, "value": parsed})
 
-    return _guard(out, action)
+    return guarded(out, action)
 
 
 def unset(key: str, out: Output, env: Mapping[str, str]) -> int:
@@ -58,7 +46,7 @@ def unset(key: str, out: Output, env: Mapping[str, str]) -> int:
         if out.json_mode:
             out.json({"ok": True, "key": key, "removed": removed[0]})
 
-    return _guard(out, action)
+    return guarded(out, action)
 
 
 def list_(out: Output, env: Mapping[str, str]) -> int:
@@ -74,7 +62,7 @@ def list_(out: Output, env: Mapping[str, str]) -> int:
         for name, state in secrets.items():
             out.line(f"{name} = <secret: {state or 'unknown, keyring not usable'}>")
 
-    return _guard(out, action)
+    return guarded(out, action)
 
 
 def _secret_states(env: Mapping[str, str]) -> dict[str, str | None]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from pixup.errors import NotSetError, PixupError, UsageError
 from pixup.history import HistoryUnavailable, Ledger, rows_to_json
-from pixup.output import Output
+from pixup.output import Output, guarded
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -38,18 +38,16 @@ def _ledger(env: Mapping[str, str]) -> Ledger:
         raise PixupError(f"the upload history cannot be read: {exc}") from None
 
 
-def _guarded(out: Output, action: Any) -> int:
-    try:
-        action()
-    except HistoryUnavailable as exc:
-        out.error(f"the upload history cannot be read: {exc}")
-        return 1
-    except PixupError as err:
-        out.error(err)
-        if out.json_mode:
-            out.json({"ok": False, "error": err.to_json()})
-        return err.exit_code
-    return 0
+def _guarded(out: Output, action: Callable[[], None]) -> int:
+    """guarded(), with a database failing mid-way reported like one failing to open."""
+
+    def run() -> None:
+        try:
+            action()
+        except HistoryUnavailable as exc:
+            raise PixupError(f"the upload history cannot be read: {exc}") from None
+
+    return guarded(out, run)
 
 
 def _when(ts: float) -> str:

@@ -38,6 +38,23 @@ def pixup(
     )
 
 
+def token_login(env: dict[str, str], token_secret: str) -> subprocess.CompletedProcess[str]:
+    """`config login` with the sandbox's access token and ``token_secret`` on stdin."""
+    return pixup(
+        [
+            "config",
+            "login",
+            "--token",
+            SANDBOX.token,
+            "--consumer-key",
+            SANDBOX.consumer_key,
+            "--token-secret-stdin",
+        ],
+        {**env, "PIXUP_OAUTH_CONSUMER_SECRET": SANDBOX.consumer_secret},
+        stdin=token_secret + "\n",
+    )
+
+
 def pin_login(
     env: dict[str, str], args: list[str], first_line: str
 ) -> subprocess.CompletedProcess[str]:
@@ -143,19 +160,7 @@ def test_pin_flow_then_upload_to_every_service_with_nothing_in_the_environment(
 def test_environment_wins_over_the_keyring_and_is_reported(
     box: Sandbox, env: dict[str, str], png: Path
 ) -> None:
-    stored = pixup(
-        [
-            "config",
-            "login",
-            "--token",
-            SANDBOX.token,
-            "--consumer-key",
-            SANDBOX.consumer_key,
-            "--token-secret-stdin",
-        ],
-        {**env, "PIXUP_OAUTH_CONSUMER_SECRET": SANDBOX.consumer_secret},
-        stdin=SANDBOX.token_secret + "\n",
-    )
+    stored = token_login(env, SANDBOX.token_secret)
     assert stored.returncode == 0, stored.stderr
     status = json.loads(
         pixup(["config", "status", "--json"], {**env, "PIXUP_OAUTH_TOKEN": "from-env-token"}).stdout
@@ -169,19 +174,7 @@ def test_environment_wins_over_the_keyring_and_is_reported(
 
 
 def test_tokens_that_do_not_verify_are_not_stored(env: dict[str, str]) -> None:
-    result = pixup(
-        [
-            "config",
-            "login",
-            "--token",
-            SANDBOX.token,
-            "--consumer-key",
-            SANDBOX.consumer_key,
-            "--token-secret-stdin",
-        ],
-        {**env, "PIXUP_OAUTH_CONSUMER_SECRET": SANDBOX.consumer_secret},
-        stdin="not-the-token-secret\n",
-    )
+    result = token_login(env, "not-the-token-secret")
     assert result.returncode == 3
     assert "did not accept the access token" in result.stderr
     assert "nothing was stored" in result.stderr

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -90,17 +91,32 @@ class Sink:
 
 
 def hyperfine(commands: list[str], runs: int, env: dict[str, str]) -> list[float]:
-    """Mean wall seconds of each command, measured in one hyperfine run."""
+    """Median wall seconds of each command, measured in one hyperfine run (the median,
+    because a virtual machine's stray slow runs move the mean)."""
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     subprocess.run(
-        [tool("hyperfine"), "-N", "-w", "2", "-r", str(runs), "--export-json", str(out), *commands],
+        [tool("hyperfine"), "-N", "-w", "5", "-r", str(runs), "--export-json", str(out), *commands],
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
     )
     results = json.loads(out.read_text())["results"]
     out.unlink()
-    return [r["mean"] for r in results]
+    return [r["median"] for r in results]
+
+
+def instructions(args: list[str], env: dict[str, str]) -> int | None:
+    """Instructions executed (valgrind's callgrind): steady where wall time drifts."""
+    if not shutil.which("valgrind"):
+        return None
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    match = re.search(r"refs:\s+([\d,]+)", result.stderr)
+    return int(match.group(1).replace(",", "")) if match else None
 
 
 def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
@@ -136,28 +152,26 @@ def main() -> None:
     assert sandbox.stdout is not None
     sandbox_url = sandbox.stdout.readline().rsplit(" ", 1)[1].strip()
     env = {**os.environ, "PIXUP_NO_KEYRING": "1", "PIXUP_CONFIG_DIR": str(work / "cfg")}
+    # Measure what an installed pixup does: with bytecode caching off, every run would
+    # compile pixup's sources again (some environments set this variable).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     try:
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, loopback\n")
 
-        print("start-up (hyperfine, 30 runs each, mean):")
-        names = [
-            "python -c 'import typer'",
-            "pixup --help",
-            "pixup thumb-url 3de -s imgly",
-            "pixup config path",
-        ]
-        means = hyperfine(
-            [
-                f"{sys.executable} -c 'import typer'",
-                f"{pixup} --help",
-                f"{pixup} thumb-url 3de -s imgly",
-                f"{pixup} config path",
-            ],
-            30,
-            env,
-        )
-        for name, mean in zip(names, means, strict=True):
-            print(f"  {name:<32} {mean * 1000:7.1f} ms  {mean / means[0]:.2f}x")
+        print("start-up (hyperfine, 60 runs each, median; callgrind instructions):")
+        commands = {
+            "python -c 'import typer'": [sys.executable, "-c", "import typer"],
+            "pixup --help": [pixup, "--help"],
+            "pixup thumb-url 3de -s imgly": [pixup, "thumb-url", "3de", "-s", "imgly"],
+            "pixup config path": [pixup, "config", "path"],
+        }
+        medians = hyperfine([shlex.join(c) for c in commands.values()], 60, env)
+        counts = [instructions(c, env) for c in commands.values()]
+        for name, median, count in zip(commands, medians, counts, strict=True):
+            line = f"  {name:<32} {median * 1000:7.1f} ms  {median / medians[0]:.2f}x"
+            if count and counts[0]:
+                line += f"   {count / 1e6:7.1f} M instructions  {count / counts[0]:.2f}x"
+            print(line)
 
         big = work / "big.png"
         with open(big, "wb") as fh:

@@ -4,8 +4,6 @@ Nothing heavy is imported at module level: `pixup --help` and `pixup thumb-url` 
 pay for requests, rich or keyring.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Mapping
@@ -163,7 +161,7 @@ VerboseOpt = Annotated[
 ]
 
 
-def _output(json_mode: bool = False, quiet: bool = False, verbose: bool = False) -> Output:
+def _output(json_mode: bool = False, quiet: bool = False, verbose: bool = False) -> "Output":
     from pixup.output import Output
 
     color = not (_GLOBALS.get().get("no_color") or os.environ.get("NO_COLOR"))
@@ -176,7 +174,7 @@ def _flags(
     fmt: str | None = None,
     endpoint: str | None = None,
     timeout: float | None = None,
-) -> Flags:
+) -> "Flags":
     from pixup.settings import Flags
 
     return Flags(service=service, api=api, format=fmt, endpoint=endpoint, timeout=timeout)
@@ -645,7 +643,7 @@ def history_forget(
 def main() -> None:
     """Entry point: a PixupError or a bug ends in one line on stderr, never a traceback."""
     try:
-        code = app(prog_name="pixup", standalone_mode=False)
+        code = _app_for(sys.argv[1:], os.environ)(prog_name="pixup", standalone_mode=False)
     except PixupError as err:
         sys.stderr.write(f"pixup: error: {err.message}\n")
         sys.exit(err.exit_code)
@@ -668,6 +666,45 @@ def main() -> None:
         )
         sys.exit(EXIT_OTHER)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _app_for(argv: list[str], env: Mapping[str, str]) -> typer.Typer:
+    """The app with only the command that ``argv`` names, when it names one.
+
+    Typer turns every registered command into a Click command on each run, inspecting every
+    signature: about a fifth of `pixup thumb-url`'s start-up went to building the commands
+    it does not run. Help, shell completion and anything unrecognised get the full app.
+    """
+    if "_PIXUP_COMPLETE" in env:
+        return app
+    # The global options are all flags, so the first other word is the command's name.
+    at = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+    return app if at is None else _slim(app, argv[at:])
+
+
+def _slim(group: typer.Typer, words: list[str]) -> typer.Typer:
+    """``group`` keeping only the command or sub-group ``words[0]``, when it has one."""
+    import copy
+
+    name = words[0]
+    for info in group.registered_commands:
+        callback = info.callback
+        if callback is not None and name == (info.name or callback.__name__.replace("_", "-")):
+            slim = copy.copy(group)
+            slim.registered_commands, slim.registered_groups = [info], []
+            return slim
+    for sub in group.registered_groups:
+        if sub.name == name and sub.typer_instance is not None:
+            slim_info = copy.copy(sub)
+            # Only a sub-command given right after the group's name is certain to be one
+            # (`history --grep show` is an option value): otherwise the whole group.
+            rest = words[1:2]
+            if rest and not rest[0].startswith("-"):
+                slim_info.typer_instance = _slim(sub.typer_instance, rest)
+            slim = copy.copy(group)
+            slim.registered_commands, slim.registered_groups = [], [slim_info]
+            return slim
+    return group
 
 
 def _is_parse_error(exc: Exception) -> bool:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+# What every output shows in place of a secret.
+REDACTED = "***"
+
 # Documented in README.md ("Exit codes") and in `pixup --help`.
 EXIT_OK = 0
 EXIT_OTHER = 1

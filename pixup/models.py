@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-REDACTED = "***"
+from pixup.errors import REDACTED
 
 
 @dataclass(frozen=True)

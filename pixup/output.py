@@ -7,15 +7,16 @@ server echoing a secret back cannot make pixup print it.
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from pixup.errors import PixupError
-from pixup.models import REDACTED, UploadResult
+from pixup.errors import REDACTED, PixupError
+
+if TYPE_CHECKING:
+    from pixup.models import UploadResult
 
 
 class Output:
@@ -71,6 +72,8 @@ class Output:
 
     def json(self, obj: dict[str, Any]) -> None:
         """One JSON object on one line of stdout (NDJSON)."""
+        import json  # only under --json: the json package costs every other run ~2 ms
+
         self.stdout.write(json.dumps(self._redact_obj(obj), ensure_ascii=False) + "\n")
         self.stdout.flush()
 

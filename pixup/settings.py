@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixup import config as cfgmod
 from pixup import providers
 from pixup.errors import ConfigError, UsageError
-from pixup.models import Credentials
 from pixup.oauth_echo import DEFAULT_VERIFY_URL
 from pixup.providers.base import Provider, Target
+
+if TYPE_CHECKING:
+    from pixup.models import Credentials
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -37,16 +39,24 @@ class Settings:
     provider: Provider
     target: Target
     timeout: float
-    credentials: Credentials = field(repr=False)
     max_size: int | None = None
     history: bool = True
     sources: dict[str, str] = field(default_factory=dict)
     # The OAuth 1.0a provider's request_token, authorize and access_token URLs.
     oauth_urls: dict[str, str] = field(default_factory=dict)
+    # Filled in only by commands that send something (pixup.commands.common.with_credentials):
+    # thumb-url and config never pay for pixup.models.
+    found_credentials: Credentials | None = field(default=None, repr=False)
 
     @property
     def service(self) -> str:
         return self.provider.name
+
+    @property
+    def credentials(self) -> Credentials:
+        if self.found_credentials is None:
+            raise RuntimeError("credentials used before they were resolved")
+        return self.found_credentials
 
 
 class _Resolver:
@@ -82,7 +92,6 @@ def resolve(
     flags: Flags,
     env: Mapping[str, str],
     config: cfgmod.ConfigFile,
-    credentials: Credentials | None = None,
 ) -> Settings:
     r = _Resolver(env, config)
     name = r.pick("service", flags.service, "--service", providers.names()[0])
@@ -105,7 +114,6 @@ def resolve(
         timeout=timeout,
         max_size=max_size,
         history=history,
-        credentials=credentials or Credentials(),
         sources=r.sources,
         oauth_urls=oauth_urls,
     )

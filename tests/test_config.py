@@ -12,7 +12,6 @@ from conftest import installed_pixup
 
 from pixup import config as cfgmod
 from pixup.errors import ConfigError, UsageError
-from pixup.models import Credentials
 from pixup.oauth_echo import DEFAULT_VERIFY_URL
 from pixup.settings import Flags, resolve
 
@@ -85,7 +84,7 @@ def test_bad_value_in_file_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[imgly]\napi = 9\n")
     with pytest.raises(ConfigError, match=r"config.toml: bad value for imgly.api"):
-        resolve(Flags(service="imgly"), {}, cfgmod.load(path), Credentials())
+        resolve(Flags(service="imgly"), {}, cfgmod.load(path))
 
 
 def test_precedence_flag_over_env_over_config_over_default(tmp_path: Path) -> None:
@@ -95,7 +94,7 @@ def test_precedence_flag_over_env_over_config_over_default(tmp_path: Path) -> No
     _set(path, "imgly.format", "xml")
     cfg = cfgmod.load(path)
 
-    s = resolve(Flags(), {}, cfg, Credentials())
+    s = resolve(Flags(), {}, cfg)
     assert (s.service, s.target.base_url, s.target.format, s.target.api) == (
         "imgly",
         "http://from-config",
@@ -106,15 +105,15 @@ def test_precedence_flag_over_env_over_config_over_default(tmp_path: Path) -> No
     assert s.target.verify_url == DEFAULT_VERIFY_URL
 
     env = {"PIXUP_IMGLY_URL": "http://from-env", "PIXUP_IMGLY_API": "1"}
-    s = resolve(Flags(), env, cfg, Credentials())
+    s = resolve(Flags(), env, cfg)
     assert (s.target.base_url, s.target.api) == ("http://from-env", 1)
     assert s.sources["imgly.url"] == "env"
 
-    s = resolve(Flags(endpoint="http://from-flag", api=2, format="json"), env, cfg, Credentials())
+    s = resolve(Flags(endpoint="http://from-flag", api=2, format="json"), env, cfg)
     assert (s.target.base_url, s.target.api, s.target.format) == ("http://from-flag", 2, "json")
     assert s.sources["imgly.url"] == "flag"
 
-    s = resolve(Flags(), {"PIXUP_SERVICE": "twitrpix"}, cfg, Credentials())
+    s = resolve(Flags(), {"PIXUP_SERVICE": "twitrpix"}, cfg)
     assert (s.service, s.target.base_url, s.target.api) == (
         "twitrpix",
         "http://api.twitrpix.com",
@@ -125,9 +124,9 @@ def test_precedence_flag_over_env_over_config_over_default(tmp_path: Path) -> No
 def test_bad_flag_is_usage_bad_env_is_config() -> None:
     empty = cfgmod.ConfigFile(Path("/nonexistent/config.toml"), {})
     with pytest.raises(UsageError, match="bad value for --service"):
-        resolve(Flags(service="nope"), {}, empty, Credentials())
+        resolve(Flags(service="nope"), {}, empty)
     with pytest.raises(ConfigError, match="bad value in PIXUP_TWITRPIX_API"):
-        resolve(Flags(), {"PIXUP_TWITRPIX_API": "7"}, empty, Credentials())
+        resolve(Flags(), {"PIXUP_TWITRPIX_API": "7"}, empty)
 
 
 def test_concurrent_config_set_processes_keep_every_key(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,3 +59,53 @@ def test_the_check_sees_a_heavy_import_where_there_is_one(tmp_path: object) -> N
         {"PIXUP_USERNAME": "u", "PIXUP_PASSWORD": "p-secret"},
     )
     assert "requests" in names
+
+
+@pytest.mark.parametrize("args", [["thumb-url", "3de", "-s", "imgly"], ["config", "path"]])
+def test_offline_commands_do_not_create_the_request_models(
+    args: list[str], tmp_path: object
+) -> None:
+    # pixup.models' dataclasses cost milliseconds to create; these commands send nothing.
+    assert "pixup.models" not in imported(args, tmp_path)
+
+
+def test_only_the_invoked_command_is_built() -> None:
+    from pixup.cli import _app_for, app, history_app
+
+    def commands(typer_app: Any) -> list[str]:
+        return [c.callback.__name__ for c in typer_app.registered_commands]
+
+    slim = _app_for(["--no-color", "thumb-url", "3de"], {})
+    assert commands(slim) == ["thumb_url"] and slim.registered_groups == []
+    assert slim.registered_callback is app.registered_callback  # the global options stay
+    assert len(app.registered_commands) > 1  # the app itself is left whole
+
+    cfg = _app_for(["config", "get", "service"], {})
+    assert commands(cfg) == [] and [g.name for g in cfg.registered_groups] == ["config"]
+    assert commands(cfg.registered_groups[0].typer_instance) == ["config_get"]
+
+    # A word after an option may be the option's value: the whole group is kept.
+    hist = _app_for(["history", "--grep", "show"], {})
+    assert hist.registered_groups[0].typer_instance is history_app
+    # Help, unknown words and shell completion see everything.
+    assert _app_for(["--help"], {}) is app
+    assert _app_for(["nope"], {}) is app
+    assert _app_for(["thumb-url"], {"_PIXUP_COMPLETE": "complete_bash"}) is app
+
+
+def test_a_slimmed_run_still_parses_like_the_full_app(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXUP_")}
+    env.update(PIXUP_CONFIG_DIR=str(tmp_path), PIXUP_DATA_DIR=str(tmp_path))
+
+    def pixup(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pixup", *args], env=env, capture_output=True, text=True
+        )
+
+    listing = pixup("history", "--grep", "show")
+    assert (listing.returncode, listing.stderr.strip()) == (0, "No uploads recorded that match.")
+    listed = pixup("--help").stdout
+    assert all(name in listed for name in ("upload", "ping", "thumb-url", "config", "history"))
+    unknown = pixup("config", "nope")
+    assert unknown.returncode == 2
+    assert "No such command 'nope'" in unknown.stderr

@@ -34,7 +34,7 @@ def with_credentials(
         KeyStore(env),
         prompt=credentials.terminal_prompt if interactive else None,
     )
-    return replace(settings, credentials=found)
+    return replace(settings, found_credentials=found)
 
 
 def at_terminal() -> bool:

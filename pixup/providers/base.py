@@ -9,18 +9,23 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pixup.errors import UsageError
-from pixup.models import (
-    Credentials,
-    FilePart,
-    PingResult,
-    RawResponse,
-    RequestSpec,
-    UploadParams,
-    UploadResult,
-)
+
+if TYPE_CHECKING:
+    # Only for annotations: thumb-url and config go through this module, and creating
+    # pixup.models' dataclasses costs them milliseconds for nothing.
+    from pixup.models import (
+        Credentials,
+        FilePart,
+        PingResult,
+        RawResponse,
+        RequestSpec,
+        UploadParams,
+        UploadResult,
+    )
 
 FORMATS = ("json", "xml")
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -154,6 +159,8 @@ def echo_auth(target: Target, creds: Credentials) -> dict[str, str]:
 
 
 def media_part(params: UploadParams, field: str = "media") -> FilePart:
+    from pixup.models import FilePart
+
     return FilePart(
         field=field,
         path=params.path,

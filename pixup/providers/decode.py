@@ -9,7 +9,7 @@ XML is parsed only with defusedxml, with DTDs refused outright: no service sends
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixup.errors import (
     AuthError,
@@ -18,7 +18,9 @@ from pixup.errors import (
     ServerError,
     error_for_status,
 )
-from pixup.models import RawResponse
+
+if TYPE_CHECKING:
+    from pixup.models import RawResponse
 
 Document = dict[str, Any]
 

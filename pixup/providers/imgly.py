@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pixup.errors import AuthError, RejectedError, ServerError
-from pixup.models import (
-    Credentials,
-    Media,
-    PingResult,
-    RawResponse,
-    RequestSpec,
-    UploadParams,
-    UploadResult,
-    User,
-)
 from pixup.oauth_echo import ECHO_AUTH_HEADER
 from pixup.providers import decode
 from pixup.providers.base import Provider, Target, echo_auth, media_part, reject_options
+
+if TYPE_CHECKING:
+    from pixup.models import (
+        Credentials,
+        PingResult,
+        RawResponse,
+        RequestSpec,
+        UploadParams,
+        UploadResult,
+    )
 
 
 class Imgly(Provider):
@@ -34,6 +36,8 @@ class Imgly(Provider):
         return ("consumer_key", "consumer_secret", "token", "token_secret")
 
     def build_upload(self, target: Target, params: UploadParams, creds: Credentials) -> RequestSpec:
+        from pixup.models import RequestSpec
+
         if target.api == 1:
             if params.options.post:
                 reject_options(params, {"--post", "--message"}, "img.ly API 1")
@@ -66,6 +70,8 @@ class Imgly(Provider):
         )
 
     def parse_upload(self, target: Target, resp: RawResponse) -> UploadResult:
+        from pixup.models import Media, UploadResult, User
+
         if target.api == 1:
             return self._parse_v1(target, resp)
         if resp.status == 401:
@@ -107,6 +113,8 @@ class Imgly(Provider):
         )
 
     def _parse_v1(self, target: Target, resp: RawResponse) -> UploadResult:
+        from pixup.models import Media, UploadResult, User
+
         doc = decode.load_answer(resp, "xml")
         node = decode.sub(doc, "rsp")
         failed = decode.find_failure(node)
@@ -130,10 +138,14 @@ class Imgly(Provider):
         return self.thumb_url(target, media_id, size) if media_id else None
 
     def build_ping(self, target: Target) -> RequestSpec:
+        from pixup.models import RequestSpec
+
         # img.ly has no ping endpoint: whether the base URL answers at all is the check.
         return RequestSpec(method="GET", url=f"{target.base}/")
 
     def parse_ping(self, target: Target, resp: RawResponse) -> PingResult:
+        from pixup.models import PingResult
+
         if resp.status >= 500:
             raise ServerError(
                 f"{self.name}: the service answered HTTP {resp.status}", http_status=resp.status

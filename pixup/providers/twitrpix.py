@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pixup.errors import ServerError, UsageError
-from pixup.models import (
-    Credentials,
-    Media,
-    PingResult,
-    RawResponse,
-    RequestSpec,
-    UploadParams,
-    UploadResult,
-    User,
-)
 from pixup.oauth_echo import ECHO_AUTH_HEADER
 from pixup.providers import decode
 from pixup.providers.base import Provider, Target, echo_auth, media_part, reject_options
+
+if TYPE_CHECKING:
+    from pixup.models import (
+        Credentials,
+        PingResult,
+        RawResponse,
+        RequestSpec,
+        UploadParams,
+        UploadResult,
+    )
 
 OAUTH_CREDENTIALS = ("consumer_key", "consumer_secret", "token", "token_secret")
 
@@ -37,6 +39,8 @@ class TwitrPix(Provider):
         return ("api_key", *OAUTH_CREDENTIALS)
 
     def build_upload(self, target: Target, params: UploadParams, creds: Credentials) -> RequestSpec:
+        from pixup.models import RequestSpec
+
         fmt = target.format
         if target.api == 1:
             reject_options(
@@ -86,6 +90,8 @@ class TwitrPix(Provider):
         )
 
     def parse_upload(self, target: Target, resp: RawResponse) -> UploadResult:
+        from pixup.models import Media, UploadResult, User
+
         doc = decode.load_answer(resp, target.format)
         node = decode.sub(doc, "response")
         failed = decode.find_failure(node)
@@ -110,9 +116,13 @@ class TwitrPix(Provider):
         )
 
     def build_ping(self, target: Target) -> RequestSpec:
+        from pixup.models import RequestSpec
+
         return RequestSpec(method="GET", url=f"{target.base}/1/ping.{target.format}")
 
     def parse_ping(self, target: Target, resp: RawResponse) -> PingResult:
+        from pixup.models import PingResult
+
         doc = decode.load_answer(resp, target.format)
         node = decode.sub(doc, "response")
         failed = decode.find_failure(node)

@@ -60,6 +60,12 @@ history_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(history_app, name="history")
+provider_app = typer.Typer(
+    help="Custom providers: import ShareX uploaders (.sxcu) and pixup provider files.",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
+app.add_typer(provider_app, name="provider")
 
 
 def _version(value: bool) -> None:
@@ -133,13 +139,17 @@ ServiceOpt = Annotated[
         "-s",
         metavar="SERVICE",
         autocompletion=_complete_service,
-        help="twitrpix or imgly (default: config `service`, else twitrpix).",
+        help="twitrpix, imgly or a custom provider (`pixup provider list`); default: "
+        "config `service`, else twitrpix.",
     ),
 ]
 EndpointOpt = Annotated[
     str | None,
     typer.Option(
-        "--endpoint", metavar="URL", help="Base URL of the service (for self-hosted servers)."
+        "--endpoint",
+        metavar="URL",
+        help="Base URL of the service (for self-hosted servers); for a custom provider, "
+        "its whole upload URL.",
     ),
 ]
 FormatOpt = Annotated[
@@ -638,6 +648,99 @@ def history_forget(
     from pixup.commands import history_cmd
 
     raise typer.Exit(history_cmd.forget(_output(json_mode), _env(), ids or [], everything, yes))
+
+
+def _complete_custom(incomplete: str) -> list[str]:
+    from pixup import providers
+
+    return [n for n in providers.names() if n not in providers.BUILTIN and n.startswith(incomplete)]
+
+
+ProviderArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="NAME", autocompletion=_complete_custom, help="A custom provider's name."
+    ),
+]
+
+
+@provider_app.command(
+    "add",
+    epilog="Examples: pixup provider add example.com.sxcu ; "
+    "pixup provider add myhost.toml --name myhost ; pixup upload -s example-com photo.png",
+)
+def provider_add(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="A ShareX custom uploader (.sxcu) or a pixup provider (.toml)."
+        ),
+    ],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", metavar="NAME", help="The provider's name in pixup."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a provider of the same name.")
+    ] = False,
+    json_mode: ConfigJsonOpt = False,
+) -> None:
+    """Import a provider; secrets written in a .sxcu file move into the keyring."""
+    from pixup.commands import provider_cmd
+
+    raise typer.Exit(provider_cmd.add(file, name, force, _output(json_mode), _env()))
+
+
+@provider_app.command("list")
+def provider_list(json_mode: ConfigJsonOpt = False) -> None:
+    """List the built-in and custom providers (and any provider file that is broken)."""
+    from pixup.commands import provider_cmd
+
+    raise typer.Exit(provider_cmd.list_(_output(json_mode), _env()))
+
+
+@provider_app.command("show")
+def provider_show(name: ProviderArg, json_mode: ConfigJsonOpt = False) -> None:
+    """Print a custom provider's definition and where each of its secrets comes from."""
+    from pixup.commands import provider_cmd
+
+    raise typer.Exit(provider_cmd.show(name, _output(json_mode), _env()))
+
+
+@provider_app.command("export")
+def provider_export(
+    name: ProviderArg,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write here, not to stdout."),
+    ] = None,
+) -> None:
+    """Write a custom provider in pixup's TOML format (never its secrets)."""
+    from pixup.commands import provider_cmd
+
+    raise typer.Exit(provider_cmd.export(name, output_file, _output(), _env()))
+
+
+@provider_app.command("remove")
+def provider_remove(name: ProviderArg, json_mode: ConfigJsonOpt = False) -> None:
+    """Delete a custom provider's file and its secrets in the keyring."""
+    from pixup.commands import provider_cmd
+
+    raise typer.Exit(provider_cmd.remove(name, _output(json_mode), _env()))
+
+
+@provider_app.command(
+    "secret", epilog="Example: pixup provider secret example-com token < token.txt"
+)
+def provider_secret(
+    name: ProviderArg,
+    secret: Annotated[str, typer.Argument(metavar="SECRET", help="The secret's name.")],
+    json_mode: ConfigJsonOpt = False,
+) -> None:
+    """Store one of a custom provider's secrets in the keyring (hidden prompt, or stdin)."""
+    from pixup.commands import provider_cmd
+
+    raise typer.Exit(provider_cmd.set_secret(name, secret, _output(json_mode), _env()))
 
 
 def main() -> None:

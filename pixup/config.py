@@ -48,6 +48,29 @@ def parse_url(text: str) -> str:
     return text.strip().rstrip("/")
 
 
+def parse_request_url(text: str) -> str:
+    """A custom provider's whole upload URL: a query is allowed (and template calls)."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{text!r} is not an http:// or https:// URL")
+    if "@" in parts.netloc:
+        raise ValueError("the URL must not carry a user name or password")
+    return text.strip()
+
+
+def parse_service(text: str) -> str:
+    from pixup import providers
+
+    value = text.strip().lower()
+    broken = providers.broken()
+    if value in broken:
+        raise ValueError(f"the provider {value} cannot be used: {broken[value]}")
+    names = providers.names()
+    if value not in names:
+        raise ValueError(f"{text!r} is not one of: {', '.join(names)}")
+    return value
+
+
 def parse_timeout(text: str) -> float:
     try:
         value = float(text)
@@ -149,7 +172,7 @@ def key_specs() -> dict[str, KeySpec]:
     specs = [
         KeySpec(
             "service",
-            _choice(tuple(providers.names())),
+            parse_service,
             "the default service",
             "PIXUP_SERVICE",
         ),
@@ -181,7 +204,12 @@ def key_specs() -> dict[str, KeySpec]:
     for p in providers.all_providers():
         prefix = service_env_prefix(p.name)
         specs += [
-            KeySpec(f"{p.name}.url", parse_url, f"{p.title} base URL", f"{prefix}_URL"),
+            KeySpec(
+                f"{p.name}.url",
+                parse_url if p.name in providers.BUILTIN else parse_request_url,
+                f"{p.title} base URL" if p.name in providers.BUILTIN else f"{p.title} upload URL",
+                f"{prefix}_URL",
+            ),
             KeySpec(
                 f"{p.name}.api", _api_choice(p.apis), f"{p.title} API version", f"{prefix}_API"
             ),
@@ -316,32 +344,50 @@ def _locked(path: Path) -> Iterator[None]:
 
 def update(path: Path, change: Callable[[ConfigFile], None]) -> ConfigFile:
     """Re-read, change and atomically rewrite the config file under a lock."""
-    import tempfile
-
     import tomli_w
 
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"{path.parent}: cannot create the config directory: {exc.strerror}"
-        ) from None
+    _make_dir(path.parent)
     try:
         with _locked(path):
             cfg = load(path)
             change(cfg)
-            fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(tomli_w.dumps(cfg.data).encode("utf-8"))
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            _replace(path, tomli_w.dumps(cfg.data).encode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write the config file: {exc.strerror}") from None
     return cfg
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all, readable by the user only."""
+    _make_dir(path.parent)
+    try:
+        _replace(path, data)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write it: {exc.strerror}") from None
+
+
+def _make_dir(directory: Path) -> None:
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{directory}: cannot create the config directory: {exc.strerror}"
+        ) from None
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Temp file, fsync, chmod 0600, rename: a reader sees the old file or the new one."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

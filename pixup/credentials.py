@@ -83,6 +83,25 @@ SPECS: dict[str, CredentialSpec] = {
     )
 }
 
+
+def spec_for(name: str) -> CredentialSpec:
+    """The spec of a built-in credential, or of a custom provider's secret
+    ("<provider>.<secret>": ``PIXUP_<PROVIDER>_<SECRET>``, keyring entry of the same name)."""
+    if name in SPECS:
+        return SPECS[name]
+    from pixup.config import service_env_prefix
+
+    provider, _, secret = name.partition(".")
+    return CredentialSpec(
+        name,
+        f"{provider} secret {secret!r}",
+        f"{service_env_prefix(provider)}_{secret.upper()}",
+        True,
+        keyring=name,
+        login=f"pixup provider secret {provider} {secret}",
+    )
+
+
 # Kept for the environment-only callers and the README's table.
 ENV_VARS: dict[str, str] = {name: spec.env for name, spec in SPECS.items()}
 
@@ -109,7 +128,7 @@ def lookup(
     sources: dict[str, str] = {}
     keyring_error: KeyringUnavailable | None = None
     for name in names:
-        spec = SPECS[name]
+        spec = spec_for(name)
         value = env.get(spec.env) or None
         source = "env"
         if value is None and spec.config:
@@ -126,7 +145,9 @@ def lookup(
             values[name] = value
             sources[name] = source
     missing = [n for n in names if n not in values]
-    return Resolved(Credentials(**values), sources, missing, keyring_error)
+    builtin = {k: v for k, v in values.items() if k in SPECS}
+    extra = {k: v for k, v in values.items() if k not in SPECS}
+    return Resolved(Credentials(**builtin, extra=extra), sources, missing, keyring_error)
 
 
 def resolve(
@@ -142,7 +163,7 @@ def resolve(
     found = lookup(names, env, config, store, prompt)
     if not found.missing:
         return found.credentials
-    specs = [SPECS[n] for n in found.missing]
+    specs = [spec_for(n) for n in found.missing]
     how = sorted({s.login for s in specs})
     message = (
         f"missing credentials for {where}: {', '.join(s.label for s in specs)}; "

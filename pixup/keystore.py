@@ -89,6 +89,21 @@ class KeyStore:
 
         self._call("set", write)
 
+    def set_all(self, secrets: Mapping[str, str]) -> None:
+        """All or nothing: a keyring that fails half-way is rolled back."""
+        done: list[str] = []
+        try:
+            for name, value in secrets.items():
+                self.set(name, value)
+                done.append(name)
+        except KeyringUnavailable as exc:
+            for name in done:
+                try:
+                    self.delete(name)
+                except KeyringUnavailable:
+                    break
+            raise AuthError(f"nothing was stored: {exc.message}") from None
+
     def delete(self, name: str) -> bool:
         def remove() -> bool:
             import keyring

@@ -10,16 +10,21 @@ _MAGIC: list[tuple[bytes, str]] = [
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 ]
+# WebP is RIFF with a format tag at offset 8 (only custom providers take it).
+_WEBP = (b"RIFF", b"WEBP")
 
 # How many leading bytes sniff_type needs.
 SNIFF_BYTES = 16
 
 
 def sniff_type(head: bytes) -> str | None:
-    """``image/jpeg``, ``image/png`` or ``image/gif``; ``None`` for anything else."""
+    """``image/jpeg``, ``image/png``, ``image/gif`` or ``image/webp``; ``None`` for
+    anything else."""
     for magic, mime in _MAGIC:
         if head.startswith(magic):
             return mime
+    if head.startswith(_WEBP[0]) and head[8:12] == _WEBP[1]:
+        return "image/webp"
     return None
 
 

@@ -6,6 +6,7 @@ Nothing here imports requests: a provider builds a :class:`RequestSpec` and pars
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ class Credentials:
     token_secret: str | None = field(default=None, repr=False)
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    # The secrets of custom providers, by credential name ("<provider>.<secret>").
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     # Credentials that are not secret: they may be shown in --dry-run and -v output.
     PUBLIC = frozenset({"username"})
@@ -33,8 +36,9 @@ class Credentials:
         values = [
             getattr(self, f.name)
             for f in fields(self)
-            if f.name not in self.PUBLIC and getattr(self, f.name)
+            if f.name not in self.PUBLIC and f.name != "extra" and getattr(self, f.name)
         ]
+        values += [v for v in self.extra.values() if v]
         return sorted(values, key=len, reverse=True)
 
 
@@ -61,6 +65,10 @@ class RequestSpec:
     # Names of form fields and headers whose values are secret, for redaction.
     secret_fields: frozenset[str] = frozenset()
     secret_headers: frozenset[str] = frozenset()
+    # Instead of a multipart form: a body of bytes (form, JSON, XML; its Content-Type is
+    # among the headers), or a file sent as the whole body, streamed from disk.
+    body: bytes | None = None
+    body_file: FilePart | None = None
 
     def redacted(self) -> dict[str, Any]:
         """The request as shown by --dry-run and -v: every secret replaced."""
@@ -81,6 +89,18 @@ class RequestSpec:
                 }
                 for f in self.files
             ],
+            **({"body": {"bytes": len(self.body)}} if self.body is not None else {}),
+            **(
+                {
+                    "body": {
+                        "path": str(self.body_file.path),
+                        "content_type": self.body_file.content_type,
+                        "encoding": "binary",
+                    }
+                }
+                if self.body_file is not None
+                else {}
+            ),
         }
 
 
@@ -126,6 +146,7 @@ class Media:
     url: str | None = None
     thumb_url: str | None = None
     full_url: str | None = None
+    deletion_url: str | None = None
     text: str | None = None
     width: int | None = None
     height: int | None = None

@@ -101,6 +101,24 @@ class Base64Reader:
         return out
 
 
+class _Reporting:
+    """A body reader that reports how much of the file has been read, for progress bars."""
+
+    def __init__(self, reader: FixedReader, report: Callable[[int, int], None]) -> None:
+        self._reader = reader
+        self._total = reader.len
+        self._report = report
+
+    @property
+    def len(self) -> int:
+        return self._reader.len
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._reader.read(size)
+        self._report(self._total - self._reader.len, self._total)
+        return data
+
+
 def open_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
@@ -108,7 +126,10 @@ def open_session() -> requests.Session:
 
 
 def _open(part: FilePart) -> tuple[IO[bytes], Any]:
-    fh = open(part.path, "rb")  # noqa: SIM115 - closed by send() once the body is sent
+    try:
+        fh = open(part.path, "rb")  # noqa: SIM115 - closed by send() once the body is sent
+    except OSError as exc:
+        raise UsageError(f"cannot read {part.path}: {exc.strerror}") from None
     size = os.fstat(fh.fileno()).st_size
     if part.base64:
         return fh, (None, Base64Reader(fh, size), "text/plain")
@@ -135,10 +156,7 @@ def send(
         if spec.files or spec.fields:
             parts: list[tuple[str, Any]] = list(spec.fields)
             for part in spec.files:
-                try:
-                    fh, value = _open(part)
-                except OSError as exc:
-                    raise UsageError(f"cannot read {part.path}: {exc.strerror}") from None
+                fh, value = _open(part)
                 stack.callback(fh.close)
                 parts.append((part.field, value))
             encoder = MultipartEncoder(fields=parts)
@@ -151,6 +169,13 @@ def send(
                 data = MultipartEncoderMonitor(
                     encoder, lambda monitor: progress(monitor.bytes_read, total)
                 )
+        elif spec.body_file is not None:
+            fh, (_, reader, content_type) = _open(spec.body_file)
+            stack.callback(fh.close)
+            headers.setdefault("Content-Type", content_type)
+            data = reader if progress is None else _Reporting(reader, progress)
+        elif spec.body is not None:
+            data = spec.body
         try:
             resp = session.request(
                 spec.method,

@@ -48,6 +48,12 @@ class Sandbox:
             data: list[dict[str, Any]] = json.load(resp)
         return data
 
+    def host_requests(self) -> list[dict[str, Any]]:
+        """What the generic image hosts (/hosts/<kind>) received, oldest first."""
+        with urllib.request.urlopen(self.url + "/_sandbox/hosts", timeout=5) as resp:
+            data: list[dict[str, Any]] = json.load(resp)
+        return data
+
     def set_state(self, **changes: Any) -> dict[str, Any]:
         req = urllib.request.Request(
             self.url + "/_sandbox/state",

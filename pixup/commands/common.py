@@ -28,7 +28,9 @@ def with_credentials(
     config = cfgmod.load(cfgmod.config_path(env))
     found = credentials.resolve(
         names,
-        f"{settings.provider.name} API {settings.target.api}",
+        f"{settings.provider.name} API {settings.target.api}"
+        if len(settings.provider.apis) > 1
+        else settings.provider.name,
         env,
         config,
         KeyStore(env),

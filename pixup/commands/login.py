@@ -181,7 +181,7 @@ def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[st
             out.add_secrets([api_key])
             secrets["twitrpix.api_key"] = api_key
 
-    _store_all(store, secrets)
+    store.set_all(secrets)
 
     def write(c: cfgmod.ConfigFile) -> None:
         for key, value in settings_to_write.items():
@@ -209,22 +209,6 @@ def _existing(store: KeyStore, name: str) -> str | None:
         return store.get(name)
     except KeyringUnavailable:
         return None
-
-
-def _store_all(store: KeyStore, secrets: dict[str, str]) -> None:
-    """All or nothing: a keyring that fails half-way is rolled back."""
-    done: list[str] = []
-    try:
-        for name, value in secrets.items():
-            store.set(name, value)
-            done.append(name)
-    except KeyringUnavailable as exc:
-        for name in done:
-            try:
-                store.delete(name)
-            except KeyringUnavailable:
-                break
-        raise AuthError(f"nothing was stored: {exc.message}") from None
 
 
 def _send_signed(

@@ -30,6 +30,7 @@ from pixup.media import SNIFF_BYTES, sniff_type
 from pixup.models import Media, RequestSpec, UploadOptions, UploadParams, UploadResult
 from pixup.output import Output
 from pixup.progress import UploadProgress
+from pixup.providers.custom import CustomProvider, terminal_ask
 from pixup.security import allowed_by_env, check_plain_http, plain_text_secrets_warning
 from pixup.settings import Flags, Settings
 
@@ -92,12 +93,15 @@ def run(
         settings = load_settings(flags, env)
         _check_message(opts.message, out)
         provider = settings.provider
+        interactive = at_terminal() and not out.json_mode and STDIN not in names
         settings = with_credentials(
             settings,
             provider.required_credentials(settings.target.api, opts.post),
             env,
-            interactive=at_terminal() and not out.json_mode and STDIN not in names,
+            interactive=interactive,
         )
+        if interactive and isinstance(provider, CustomProvider):
+            provider.ask = terminal_ask()
         out.add_secrets(settings.credentials.secret_values())
         check_plain_http(
             settings.target.base_url,
@@ -284,7 +288,7 @@ def _one(
     """Everything for one file, in a worker thread; never raises a PixupError."""
     digest: str | None = None
     try:
-        params = preflight(path, opts, settings.max_size)
+        params = preflight(path, opts, settings.max_size, settings.provider.accepted_types)
         if ledger is not None and not batch.dry_run:
             digest = sha256_of(path)
             earlier = _earlier(ledger, settings, digest, out) if batch.skip_existing else None
@@ -346,7 +350,7 @@ def _send_with_retries(
                 )
             transport.retry_status(resp)
             transport.refuse_redirect(resp)
-            return provider.parse_upload(target, resp)
+            return provider.parse_upload(target, resp, filename=params.filename)
         except PixupError as err:
             if not err.retryable or attempt >= batch.retries:
                 raise
@@ -492,7 +496,12 @@ def _mib(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
-def preflight(path: Path, opts: UploadOptions, max_size: int | None = None) -> UploadParams:
+def preflight(
+    path: Path,
+    opts: UploadOptions,
+    max_size: int | None = None,
+    types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif"),
+) -> UploadParams:
     """Check the file before any byte is sent, and describe it for the request."""
     try:
         st = os.stat(path)
@@ -517,9 +526,12 @@ def preflight(path: Path, opts: UploadOptions, max_size: int | None = None) -> U
     except OSError as exc:
         raise RejectedError(f"cannot read: {exc.strerror}") from None
     content_type = sniff_type(head)
-    if content_type is None:
+    if content_type is None or content_type not in types:
+        kinds = [t.split("/")[1].upper().replace("WEBP", "WebP") for t in types]
+        names = " or ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
+        what = f"it is {content_type}" if content_type else _what(head)
         raise RejectedError(
-            f"not a JPEG, PNG or GIF image (judged by its first bytes, not its name; {_what(head)})"
+            f"not a {names} image (judged by its first bytes, not its name; {what})"
         )
     return UploadParams(path=path, filename=path.name, content_type=content_type, options=opts)
 

@@ -1,12 +1,19 @@
 """The provider registry: ``--service NAME`` to the provider that speaks its protocol.
 
+Built-in providers are registered at import; the user's own (``<config dir>/providers/
+*.toml``, see :mod:`pixup.providers.custom`) join the first time the registry is asked.
 Importing this module must stay cheap (no requests, no XML parser): `thumb-url` and
-`--help` go through it.
+`--help` go through it, and with no provider files nothing more than a directory listing
+is added.
 """
 
 from __future__ import annotations
 
-from pixup.errors import UsageError
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pixup.errors import ConfigError, PixupError, UsageError
 from pixup.providers.base import Provider, Target
 from pixup.providers.imgly import Imgly
 from pixup.providers.twitrpix import TwitrPix
@@ -14,6 +21,10 @@ from pixup.providers.twitrpix import TwitrPix
 __all__ = ["Provider", "Target", "get", "names", "register"]
 
 _REGISTRY: dict[str, Provider] = {}
+BUILTIN = ("twitrpix", "imgly")
+# User providers whose files could not be loaded: name -> why, said when one is used.
+_BROKEN: dict[str, str] = {}
+_user_loaded = False
 
 
 def register(provider: Provider) -> None:
@@ -23,19 +34,66 @@ def register(provider: Provider) -> None:
     _REGISTRY[provider.name] = provider
 
 
-def get(name: str) -> Provider:
+def providers_dir(env: Mapping[str, str]) -> Path:
+    from pixup.config import config_dir
+
+    return config_dir(env) / "providers"
+
+
+def _ensure_user() -> None:
+    global _user_loaded
+    if not _user_loaded:
+        _user_loaded = True
+        # The process environment: every command resolves its config directory from it.
+        load_user(os.environ)
+
+
+def load_user(env: Mapping[str, str]) -> None:
+    """Register every provider file; a broken one is remembered, not fatal, so one bad
+    file does not stop uploads to the others."""
     try:
-        return _REGISTRY[name.lower()]
-    except KeyError:
-        raise UsageError(f"unknown service {name!r}; choose one of: {', '.join(names())}") from None
+        entries = sorted(e.name for e in os.scandir(providers_dir(env)) if e.is_file())
+    except OSError:
+        return
+    from pixup.providers.custom import load_file
+
+    for entry in entries:
+        if not entry.endswith(".toml"):
+            continue
+        path = providers_dir(env) / entry
+        name = entry[: -len(".toml")]
+        if name in BUILTIN:
+            _BROKEN[name] = f"{path} is ignored: {name} is a built-in provider"
+            continue
+        try:
+            register(load_file(path))
+        except PixupError as err:
+            _BROKEN[name] = f"{path}: {err.message}"
+
+
+def get(name: str) -> Provider:
+    _ensure_user()
+    key = name.lower()
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    if key in _BROKEN:
+        raise ConfigError(f"the provider {key} cannot be used: {_BROKEN[key]}")
+    raise UsageError(f"unknown service {name!r}; choose one of: {', '.join(names())}")
 
 
 def names() -> list[str]:
+    _ensure_user()
     return list(_REGISTRY)
 
 
 def all_providers() -> list[Provider]:
+    _ensure_user()
     return list(_REGISTRY.values())
+
+
+def broken() -> dict[str, str]:
+    _ensure_user()
+    return dict(_BROKEN)
 
 
 register(TwitrPix())

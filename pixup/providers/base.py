@@ -58,6 +58,8 @@ class Provider(ABC):
     hosts: frozenset[str] = frozenset()
     # The largest file the service takes; checked before any byte is sent.
     max_size: int | None = 4 * 1024 * 1024
+    # What the service takes, as judged by pixup.media.sniff_type.
+    accepted_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif")
 
     @abstractmethod
     def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:
@@ -69,7 +71,9 @@ class Provider(ABC):
     ) -> RequestSpec: ...
 
     @abstractmethod
-    def parse_upload(self, target: Target, resp: RawResponse) -> UploadResult: ...
+    def parse_upload(
+        self, target: Target, resp: RawResponse, filename: str = ""
+    ) -> UploadResult: ...
 
     @abstractmethod
     def build_ping(self, target: Target) -> RequestSpec: ...

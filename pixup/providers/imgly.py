@@ -69,7 +69,7 @@ class Imgly(Provider):
             secret_headers=frozenset({ECHO_AUTH_HEADER}),
         )
 
-    def parse_upload(self, target: Target, resp: RawResponse) -> UploadResult:
+    def parse_upload(self, target: Target, resp: RawResponse, filename: str = "") -> UploadResult:
         from pixup.models import Media, UploadResult, User
 
         if target.api == 1:

@@ -89,7 +89,7 @@ class TwitrPix(Provider):
             secret_headers=frozenset({ECHO_AUTH_HEADER}),
         )
 
-    def parse_upload(self, target: Target, resp: RawResponse) -> UploadResult:
+    def parse_upload(self, target: Target, resp: RawResponse, filename: str = "") -> UploadResult:
         from pixup.models import Media, UploadResult, User
 
         doc = decode.load_answer(resp, target.format)

@@ -17,6 +17,9 @@ class Account:
     password: str = "sandbox-password-42"
     user_id: str = "42"
     screen_name: str = "sandboxuser"
+    # What the sandbox's generic image hosts (/hosts/...) take, for custom providers.
+    host_token: str = "sandbox-host-token-77"
+    host_key: str = "sandbox-host-key-99"
 
     def urls(self, base_url: str) -> dict[str, str]:
         """The environment that points pixup's services and OAuth provider at a sandbox."""

@@ -28,6 +28,7 @@ from pixup.media import dimensions, sniff_type
 from pixup.oauth_echo import DEFAULT_VERIFY_URL, ECHO_AUTH_HEADER, ECHO_PROVIDER_HEADER
 from pixup.sandbox import oauth
 from pixup.sandbox.accounts import SANDBOX
+from pixup.sandbox.hosts import Hosts
 
 DEFAULT_MAX_SIZE = 4 * 1024 * 1024
 VERIFY_PATH = "/1/account/verify_credentials.json"
@@ -98,6 +99,7 @@ class SandboxApp:
     def __init__(self, data_dir: Path, max_size: int = DEFAULT_MAX_SIZE) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.state = State(data_dir=data_dir, max_size=max_size)
+        self.hosts = Hosts(data_dir)
         self.url_map = Map(
             [
                 Rule("/", endpoint="index"),
@@ -122,6 +124,9 @@ class SandboxApp:
                 Rule("/thumb/<media_id>", endpoint="media"),
                 Rule("/media/<media_id>", endpoint="media"),
                 Rule("/<media_id>", endpoint="media"),
+                Rule("/hosts/i/<item>", endpoint="host_media"),
+                Rule("/hosts/<kind>", endpoint="host", methods=["GET", "POST", "PUT", "PATCH"]),
+                Rule("/_sandbox/hosts", endpoint="list_host_requests"),
                 Rule("/_sandbox/uploads", endpoint="list_uploads"),
                 Rule("/_sandbox/state", endpoint="set_state", methods=["POST"]),
             ]
@@ -215,7 +220,7 @@ class SandboxApp:
             if size == 0:
                 raise _Failure(1002)
             kind = sniff_type(head[:16])
-            if kind is None:
+            if kind not in ("image/jpeg", "image/png", "image/gif"):
                 raise _Failure(1003)
             if size > self.state.max_size:
                 raise _Failure(1004)
@@ -465,6 +470,16 @@ class SandboxApp:
             "pixup sandbox: TwitrPix and img.ly APIs for testing\n", content_type="text/plain"
         )
 
+    def on_host(self, request: Request, kind: str) -> Response:
+        return self.hosts.handle(request, kind)
+
+    def on_host_media(self, request: Request, item: str) -> Response:
+        return self.hosts.media(item)
+
+    def on_list_host_requests(self, request: Request) -> Response:
+        with self.hosts.lock:
+            return self._json(list(self.hosts.requests))
+
     def on_list_uploads(self, request: Request) -> Response:
         with self.state.lock:
             return self._json([asdict(u) for u in self.state.uploads])
@@ -487,6 +502,8 @@ class SandboxApp:
         if "retry_after" in changes:
             self.state.retry_after = changes["retry_after"]
         if changes.get("clear"):
+            with self.hosts.lock:
+                self.hosts.requests.clear()
             with self.state.lock:
                 self.state.uploads.clear()
                 self.state.attempts = 0

@@ -1,0 +1,259 @@
+"""`pixup provider`: import ShareX custom uploaders and pixup provider files, list, show,
+export and remove them, and set their secrets."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from pixup import config as cfgmod
+from pixup import providers
+from pixup.errors import UsageError
+from pixup.output import Output, guarded
+from pixup.providers.custom import CustomProvider, Definition, from_toml
+
+HEADER = "# A pixup provider (see `pixup provider show {name}` and the README).\n"
+
+
+def _path(name: str, env: Mapping[str, str]) -> Path:
+    return providers.providers_dir(env) / f"{name}.toml"
+
+
+def _dump(definition: Definition) -> str:
+    import tomli_w
+
+    return HEADER.format(name=definition.name) + tomli_w.dumps(definition.to_toml())
+
+
+def _custom(name: str) -> CustomProvider:
+    provider = providers.get(name)
+    if not isinstance(provider, CustomProvider):
+        raise UsageError(f"{provider.name} is built into pixup; it has no provider file")
+    return provider
+
+
+def add(file: Path, name: str | None, force: bool, out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        from pixup.keystore import KeyStore
+        from pixup.providers import sxcu
+
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {file}: {exc.strerror}") from None
+        if file.suffix.lower() == ".toml":
+            imported = _native(raw, file, name)
+        else:
+            imported = sxcu.convert(raw, file.name, name)
+        definition = imported.definition
+        CustomProvider(definition)  # every template checked before anything is written
+        target = _path(definition.name, env)
+        if definition.name in providers.BUILTIN:
+            raise UsageError(f"{definition.name} is a built-in provider; pass --name")
+        if target.exists() and not force:
+            raise UsageError(
+                f"a provider named {definition.name} exists ({target}); --force replaces it"
+            )
+        store = KeyStore(env)
+        moved = {f"{definition.name}.{k}": v for k, v in imported.secrets.items()}
+        out.add_secrets(imported.secrets.values())
+        if moved and store.enabled:
+            store.set_all(moved)  # before the file: a keyring failure leaves nothing behind
+        cfgmod.write_private(target, _dump(definition).encode("utf-8"))
+        secrets = sorted(imported.secrets)
+        env_names = [f"{cfgmod.service_env_prefix(definition.name)}_{s.upper()}" for s in secrets]
+        if out.json_mode:
+            out.json(
+                {
+                    "ok": True,
+                    "provider": definition.name,
+                    "path": str(target),
+                    "secrets": secrets,
+                    "secrets_stored": bool(moved) and store.enabled,
+                    "notes": imported.notes,
+                }
+            )
+        else:
+            out.info(
+                f"added provider {definition.name} ({definition.method} {definition.url}, "
+                f"{definition.body} body); upload with: pixup upload -s {definition.name} FILE"
+            )
+        for note in imported.notes:
+            out.warn(note)
+        if moved and store.enabled:
+            out.warn(
+                f"moved {len(secrets)} secret(s) from {file.name} into the keyring: "
+                f"{', '.join(f'{s} ({definition.secrets[s]})' for s in secrets)}; "
+                f"the provider file refers to them as {{secret:NAME}}"
+            )
+        elif moved:
+            out.warn(
+                f"{file.name} holds {len(secrets)} secret(s), and the keyring is turned off, "
+                f"so they were not stored: set {', '.join(env_names)} in the environment"
+            )
+
+    return guarded(out, action)
+
+
+def _native(raw: bytes, file: Path, name: str | None) -> Any:
+    import tomllib
+
+    from pixup.errors import ConfigError
+    from pixup.providers.sxcu import Imported
+
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{file.name} is not a valid TOML provider file: {exc}") from None
+    try:
+        return Imported(definition=from_toml(name or file.stem, doc))
+    except ConfigError as exc:
+        raise ConfigError(f"{file.name}: {exc.message}") from None
+
+
+def list_(out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        rows: list[dict[str, Any]] = []
+        for p in providers.all_providers():
+            custom = isinstance(p, CustomProvider)
+            rows.append(
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "builtin": not custom,
+                    "path": str(_path(p.name, env)) if custom else None,
+                    "error": None,
+                }
+            )
+        for name, why in providers.broken().items():
+            rows.append({"name": name, "title": None, "builtin": False, "path": None, "error": why})
+        if out.json_mode:
+            out.json({"ok": True, "providers": rows})
+            return
+        for row in rows:
+            kind = "built-in" if row["builtin"] else "custom"
+            detail = (row["error"] and f"BROKEN: {row['error']}") or row["title"]
+            out.line(f"{row['name']:<16} {kind:<9} {detail}")
+
+    return guarded(out, action)
+
+
+def show(name: str, out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        provider = _custom(name)
+        definition = provider.definition
+        status = _secret_status(provider, env)
+        if out.json_mode:
+            out.json(
+                {
+                    "ok": True,
+                    "provider": provider.name,
+                    "path": str(_path(provider.name, env)),
+                    "definition": definition.to_toml(),
+                    "secrets": status,
+                }
+            )
+            return
+        out.line(f"# {_path(provider.name, env)}")
+        out.line(_dump(definition).rstrip("\n"))
+        for secret, source in status.items():
+            where = source or (
+                f"not set: run `pixup provider secret {provider.name} {secret}` or set "
+                f"{cfgmod.service_env_prefix(provider.name)}_{secret.upper()}"
+            )
+            out.line(f"# secret {secret}: {where}")
+
+    return guarded(out, action)
+
+
+def _secret_status(provider: CustomProvider, env: Mapping[str, str]) -> dict[str, str | None]:
+    from pixup import credentials
+    from pixup.keystore import KeyStore
+
+    names = [provider.credential_name(s) for s in provider.definition.secrets]
+    found = credentials.lookup(names, env, cfgmod.load(cfgmod.config_path(env)), KeyStore(env))
+    return {s: found.sources.get(provider.credential_name(s)) for s in provider.definition.secrets}
+
+
+def export(name: str, dest: Path | None, out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        text = _dump(_custom(name).definition)
+        if dest is None:
+            out.line(text.rstrip("\n"))
+        else:
+            cfgmod.write_private(dest, text.encode("utf-8"))
+            out.info(f"wrote {dest}")
+
+    return guarded(out, action)
+
+
+def remove(name: str, out: Output, env: Mapping[str, str]) -> int:
+    def action() -> None:
+        from pixup.keystore import KeyringUnavailable, KeyStore
+
+        if name.lower() in providers.broken():
+            # A file that does not load can still be removed (its secrets are unknown).
+            _unlink(_path(name.lower(), env))
+            out.info(f"removed the broken provider file of {name.lower()}")
+            return
+        provider = _custom(name)
+        _unlink(_path(provider.name, env))
+        store = KeyStore(env)
+        removed: list[str] = []
+        if store.enabled:
+            try:
+                for secret in provider.definition.secrets:
+                    if store.delete(provider.credential_name(secret)):
+                        removed.append(secret)
+            except KeyringUnavailable as exc:
+                out.warn(f"the provider's secrets stay in the keyring: {exc.message}")
+        if out.json_mode:
+            out.json({"ok": True, "provider": provider.name, "secrets_removed": removed})
+        else:
+            out.info(f"removed provider {provider.name} and {len(removed)} secret(s)")
+
+    return guarded(out, action)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot remove {path}: {exc.strerror}") from None
+
+
+def set_secret(
+    name: str, secret: str, out: Output, env: Mapping[str, str], stdin: IO[str] | None = None
+) -> int:
+    def action() -> None:
+        from pixup.keystore import KeyStore
+
+        provider = _custom(name)
+        if secret not in provider.definition.secrets:
+            declared = ", ".join(provider.definition.secrets) or "none"
+            raise UsageError(f"{provider.name} has no secret {secret!r} (it has: {declared})")
+        store = KeyStore(env)
+        if not store.enabled:
+            raise UsageError(
+                "the keyring is turned off (--no-keyring or PIXUP_NO_KEYRING); set "
+                f"{cfgmod.service_env_prefix(provider.name)}_{secret.upper()} instead"
+            )
+        source = stdin or sys.stdin
+        if source.isatty():
+            import typer
+
+            value = typer.prompt(f"{provider.name} {secret}", hide_input=True, err=True)
+        else:
+            value = source.readline()
+        value = value.strip()
+        if not value:
+            raise UsageError("no value given (type it at the prompt, or pipe it on stdin)")
+        store.set_all({provider.credential_name(secret): value})
+        if out.json_mode:
+            out.json({"ok": True, "provider": provider.name, "secret": secret})
+        else:
+            out.info(f"stored {provider.name} {secret} in the keyring")
+
+    return guarded(out, action)

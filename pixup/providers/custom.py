@@ -1,0 +1,543 @@
+"""Providers a user describes as data: pixup's own TOML format, which ``.sxcu`` files from
+ShareX are converted into (see :mod:`pixup.providers.sxcu`).
+
+A definition file lives in ``<config dir>/providers/<name>.toml``::
+
+    format = 1
+    title = "example.com"
+
+    [request]
+    method = "POST"
+    url = "https://example.com/api/upload"
+    body = "multipart"          # multipart, form, json, xml, binary or none
+    file_field = "file"         # multipart: the field that carries the file
+    data = ""                   # json and xml: the body, with {input} and {filename}
+
+    [request.query]             # added to the URL's query string
+    [request.headers]
+    Authorization = "Bearer {secret:token}"
+    [request.fields]            # multipart and form fields
+
+    [response]
+    url = "{json:data.link}"    # empty: the whole answer is the URL
+    thumbnail_url = "{json:data.thumb}"
+    deletion_url = "{json:data.delete}"
+    error = "{json:error.message}"
+
+    [limits]
+    max_size = "20MB"
+    types = ["image/png", "image/jpeg", "image/gif", "image/webp"]
+
+    [links]                     # for `pixup thumb-url`; {id} is the media id
+    media = "https://example.com/{id}"
+    thumbnail = "https://example.com/{id}_t.png"
+    hosts = ["example.com"]
+
+    [secrets]                   # what each {secret:NAME} is; the values live elsewhere
+    token = "API token"
+
+Every value under ``request`` and ``response`` is a template in ShareX's syntax
+(:mod:`pixup.providers.syntax`); ``{secret:NAME}`` is pixup's addition: the value comes
+from ``PIXUP_<PROVIDER>_<NAME>`` or the keyring, never from the file. Bodies that cannot
+carry a file as a file (form, json, xml, none) carry it base64-encoded through ``{input}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
+
+from pixup.errors import ConfigError, ServerError, UsageError, error_for_status
+from pixup.providers import decode, syntax
+from pixup.providers.base import Provider, Target, reject_options
+
+if TYPE_CHECKING:
+    from pixup.models import (
+        Credentials,
+        PingResult,
+        RawResponse,
+        RequestSpec,
+        UploadParams,
+        UploadResult,
+    )
+
+FORMAT = 1
+BODIES = ("multipart", "form", "json", "xml", "binary", "none")
+# Bodies with no place for a file part: the file travels as base64 through {input}.
+TEXT_BODIES = frozenset({"form", "json", "xml", "none"})
+METHODS = ("POST", "PUT", "PATCH", "GET", "DELETE")
+DEFAULT_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+# A text body holds the whole file, base64-encoded, in memory: keep that bounded.
+TEXT_BODY_MAX_SIZE = 16 * 1024 * 1024
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+SECRET_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Secret names that would collide with the provider's config environment variables.
+RESERVED_SECRETS = frozenset({"url", "api", "format", "max_size"})
+
+
+@dataclass
+class Definition:
+    """A custom provider as data; :func:`from_toml` checks it, :meth:`to_toml` writes it."""
+
+    name: str
+    title: str
+    url: str
+    method: str = "POST"
+    body: str = "multipart"
+    file_field: str = "file"
+    data: str = ""
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    response_url: str = ""
+    thumbnail_url: str = ""
+    deletion_url: str = ""
+    error: str = ""
+    regex_list: list[str] = field(default_factory=list)
+    max_size: int | None = None
+    types: list[str] = field(default_factory=lambda: list(DEFAULT_TYPES))
+    media_link: str = ""
+    thumbnail_link: str = ""
+    hosts: list[str] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    def to_toml(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"format": FORMAT, "title": self.title}
+        if self.source:
+            doc["source"] = self.source
+        request: dict[str, Any] = {"method": self.method, "url": self.url, "body": self.body}
+        if self.body == "multipart":
+            request["file_field"] = self.file_field
+        if self.body in ("json", "xml"):
+            request["data"] = self.data
+        for key in ("query", "headers", "fields"):
+            if getattr(self, key):
+                request[key] = dict(getattr(self, key))
+        doc["request"] = request
+        response: dict[str, Any] = {
+            k: v
+            for k, v in (
+                ("url", self.response_url),
+                ("thumbnail_url", self.thumbnail_url),
+                ("deletion_url", self.deletion_url),
+                ("error", self.error),
+            )
+            if v
+        }
+        if self.regex_list:
+            response["regex_list"] = list(self.regex_list)
+        doc["response"] = response
+        limits: dict[str, Any] = {"types": list(self.types)}
+        if self.max_size is not None:
+            limits["max_size"] = self.max_size
+        doc["limits"] = limits
+        links: dict[str, Any] = {}
+        if self.media_link:
+            links["media"] = self.media_link
+        if self.thumbnail_link:
+            links["thumbnail"] = self.thumbnail_link
+        if self.hosts:
+            links["hosts"] = list(self.hosts)
+        if links:
+            doc["links"] = links
+        if self.secrets:
+            doc["secrets"] = dict(self.secrets)
+        return doc
+
+
+def from_toml(name: str, doc: Mapping[str, Any]) -> Definition:
+    """A checked :class:`Definition`; a :class:`ConfigError` names the first bad key."""
+    if not NAME_RE.match(name):
+        raise ConfigError(
+            f"{name!r} is not a provider name (lower-case letters, digits, '-' and '_')"
+        )
+    fmt = doc.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise ConfigError(f"format {fmt!r} is not one this pixup reads (it reads {FORMAT})")
+    request = _table(doc, "request")
+    response = _table(doc, "response")
+    limits = _table(doc, "limits")
+    links = _table(doc, "links")
+    known = {"format", "title", "source", "request", "response", "limits", "links", "secrets"}
+    _no_unknown(doc, known, "")
+    _no_unknown(
+        request, {"method", "url", "body", "file_field", "data", "query", "headers", "fields"}, ""
+    )
+    _no_unknown(
+        response, {"url", "thumbnail_url", "deletion_url", "error", "regex_list"}, "response."
+    )
+    _no_unknown(limits, {"max_size", "types"}, "limits.")
+    _no_unknown(links, {"media", "thumbnail", "hosts"}, "links.")
+    url = _str(request, "url", "request.url")
+    if not url:
+        raise ConfigError("request.url is missing")
+    method = _str(request, "method", "request.method", "POST").upper()
+    if method not in METHODS:
+        raise ConfigError(f"request.method {method!r} is not one of {', '.join(METHODS)}")
+    body = _str(request, "body", "request.body", "multipart").lower()
+    if body not in BODIES:
+        raise ConfigError(f"request.body {body!r} is not one of {', '.join(BODIES)}")
+    max_size = limits.get("max_size")
+    if isinstance(max_size, str):
+        from pixup.config import parse_size
+
+        try:
+            max_size = parse_size(max_size)
+        except ValueError as exc:
+            raise ConfigError(f"limits.max_size: {exc}") from None
+    if max_size is not None and (not isinstance(max_size, int) or max_size <= 0):
+        raise ConfigError('limits.max_size must be a size such as "20MB" or a byte count')
+    types = limits.get("types", list(DEFAULT_TYPES))
+    if not isinstance(types, list) or not all(t in DEFAULT_TYPES for t in types) or not types:
+        raise ConfigError(f"limits.types must list some of {', '.join(DEFAULT_TYPES)}")
+    hosts = links.get("hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise ConfigError("links.hosts must be a list of host names")
+    secrets = _str_table(doc, "secrets", "secrets")
+    for secret in secrets:
+        _check_secret_name(secret)
+    regex_list = response.get("regex_list", [])
+    if not isinstance(regex_list, list) or not all(isinstance(r, str) for r in regex_list):
+        raise ConfigError("response.regex_list must be a list of regular expressions")
+    return Definition(
+        name=name,
+        title=_str(doc, "title", "title", name),
+        url=url,
+        method=method,
+        body=body,
+        file_field=_str(request, "file_field", "request.file_field", "file"),
+        data=_str(request, "data", "request.data"),
+        query=_str_table(request, "query", "request.query"),
+        headers=_str_table(request, "headers", "request.headers"),
+        fields=_str_table(request, "fields", "request.fields"),
+        response_url=_str(response, "url", "response.url"),
+        thumbnail_url=_str(response, "thumbnail_url", "response.thumbnail_url"),
+        deletion_url=_str(response, "deletion_url", "response.deletion_url"),
+        error=_str(response, "error", "response.error"),
+        regex_list=list(regex_list),
+        max_size=max_size,
+        types=list(types),
+        media_link=_str(links, "media", "links.media"),
+        thumbnail_link=_str(links, "thumbnail", "links.thumbnail"),
+        hosts=[h.lower() for h in hosts],
+        secrets=secrets,
+        source=_str(doc, "source", "source"),
+    )
+
+
+def _check_secret_name(secret: str) -> None:
+    if not SECRET_RE.match(secret) or secret in RESERVED_SECRETS:
+        raise ConfigError(
+            f"{secret!r} cannot name a secret (lower-case letters, digits and '_', "
+            f"not {', '.join(sorted(RESERVED_SECRETS))})"
+        )
+
+
+def _table(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = doc.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must be a table")
+    return value
+
+
+def _no_unknown(table: Mapping[str, Any], known: set[str], prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"unknown key {prefix}{key!s}")
+
+
+def _str(table: Mapping[str, Any], key: str, where: str, default: str = "") -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string")
+    return value
+
+
+def _str_table(table: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    value = table.get(key, {})
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ConfigError(f"{where} must be a table of strings")
+    return dict(value)
+
+
+# --- the provider ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Templates:
+    url: syntax.Template
+    query: dict[str, syntax.Template]
+    headers: dict[str, syntax.Template]
+    fields: dict[str, syntax.Template]
+    response_url: syntax.Template
+    thumbnail_url: syntax.Template
+    deletion_url: syntax.Template
+    error: syntax.Template
+
+
+def compile_templates(d: Definition) -> _Templates:
+    """Parse and check every template; a :class:`ConfigError` names the first bad one."""
+    regexes = len(d.regex_list)
+
+    def one(text: str, where: str, response: bool) -> syntax.Template:
+        try:
+            template = syntax.parse(text, where)
+            syntax.check(template, where, response=response, regex_list=regexes)
+        except syntax.TemplateError as exc:
+            raise ConfigError(str(exc)) from None
+        for secret in syntax.secret_names(template):
+            if secret not in d.secrets:
+                raise ConfigError(f"{where}: {{secret:{secret}}} is not listed under [secrets]")
+        return template
+
+    def table(values: dict[str, str], where: str) -> dict[str, syntax.Template]:
+        return {k: one(v, f"{where}.{k}", False) for k, v in values.items()}
+
+    templates = _Templates(
+        url=one(d.url, "request.url", False),
+        query=table(d.query, "request.query"),
+        headers=table(d.headers, "request.headers"),
+        fields=table(d.fields, "request.fields"),
+        response_url=one(d.response_url, "response.url", True),
+        thumbnail_url=one(d.thumbnail_url, "response.thumbnail_url", True),
+        deletion_url=one(d.deletion_url, "response.deletion_url", True),
+        error=one(d.error, "response.error", True),
+    )
+    if d.body in TEXT_BODIES and not _carries_file(d, templates):
+        raise ConfigError(
+            f"request.body {d.body!r} has no file part, and nothing uses {{input}} (the file, "
+            "base64-encoded): this provider would send no image"
+        )
+    return templates
+
+
+def _carries_file(d: Definition, t: _Templates) -> bool:
+    if d.body in ("json", "xml") and re.search(r"\{input\}", d.data, re.IGNORECASE):
+        return True
+    parts = [t.url, *t.query.values(), *t.headers.values()]
+    if d.body == "form":
+        parts += list(t.fields.values())
+    return any(syntax.uses(p, "input") for p in parts)
+
+
+class CustomProvider(Provider):
+    apis = (1,)
+    default_api = 1
+    thumb_sizes = ("thumb", "full")
+    default_thumb_size = "thumb"
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        self.templates = compile_templates(definition)
+        self.name = definition.name
+        self.title = definition.title
+        self.default_base_url = definition.url
+        self.hosts = frozenset(definition.hosts)
+        limit = definition.max_size
+        if definition.body in TEXT_BODIES:
+            limit = min(limit or TEXT_BODY_MAX_SIZE, TEXT_BODY_MAX_SIZE)
+        self.max_size = limit
+        self.accepted_types = tuple(definition.types)
+        # Set by the upload command when a person can answer {prompt} and {select}.
+        self.ask: syntax.Ask | None = None
+
+    def credential_name(self, secret: str) -> str:
+        return f"{self.name}.{secret}"
+
+    def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:
+        used: dict[str, None] = {}
+        t = self.templates
+        for template in (t.url, *t.query.values(), *t.headers.values(), *t.fields.values()):
+            for secret in syntax.secret_names(template):
+                used[self.credential_name(secret)] = None
+        return tuple(used)
+
+    def _context(self, params: UploadParams, creds: Credentials) -> syntax.Context:
+        prefix = self.name + "."
+        secrets = {k[len(prefix) :]: v for k, v in creds.extra.items() if k.startswith(prefix)}
+        path = params.path
+
+        def file_base64() -> str:
+            # Only the text bodies get here, and their size is capped (TEXT_BODY_MAX_SIZE).
+            return base64.b64encode(path.read_bytes()).decode("ascii")
+
+        return syntax.Context(
+            filename=params.filename,
+            input=file_base64,
+            secrets=secrets,
+            ask=self.ask,
+            regex_list=tuple(self.definition.regex_list),
+        )
+
+    def build_upload(self, target: Target, params: UploadParams, creds: Credentials) -> RequestSpec:
+        from dataclasses import replace
+
+        from pixup.models import RequestSpec
+
+        reject_options(params, set(), f"the custom provider {self.name}")
+        d, t = self.definition, self.templates
+        ctx = self._context(params, creds)
+        try:
+            url_template = t.url
+            if target.base_url != self.default_base_url:
+                url_template = syntax.parse(target.base_url, "--endpoint")
+            url = syntax.render(url_template, replace(ctx, url_encode=True))
+            query = {k: syntax.render(v, ctx) for k, v in t.query.items()}
+            headers = {k: syntax.render(v, ctx) for k, v in t.headers.items()}
+            fields = [(k, syntax.render(v, ctx)) for k, v in t.fields.items()]
+            body: bytes | None = None
+            if d.body == "form":
+                body = urlencode(fields).encode("ascii")
+                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            elif d.body in ("json", "xml"):
+                text = syntax.fill_data(d.data, d.body, params.filename, ctx.input or str)
+                body = text.encode("utf-8")
+                headers.setdefault("Content-Type", f"application/{d.body}")
+        except syntax.TemplateError as exc:
+            raise UsageError(f"{self.name}: {exc}") from None
+        if query:
+            url += ("&" if urlsplit(url).query else "?") + urlencode(query)
+        secret_headers = frozenset(k for k, v in t.headers.items() if _secret(v))
+        secret_fields = frozenset(k for k, v in t.fields.items() if _secret(v))
+        spec = RequestSpec(
+            method=d.method,
+            url=url,
+            headers=headers,
+            secret_headers=secret_headers,
+            secret_fields=secret_fields,
+        )
+        if d.body == "multipart":
+            from pixup.providers.base import media_part
+
+            spec.fields = fields
+            spec.files = [media_part(params, d.file_field)]
+        elif d.body == "binary":
+            from pixup.providers.base import media_part
+
+            spec.body_file = media_part(params, "")
+        elif body is not None:
+            spec.body = body
+        return spec
+
+    def parse_upload(self, target: Target, resp: RawResponse, filename: str = "") -> UploadResult:
+        from pixup.models import Media, UploadResult
+
+        t = self.templates
+        ctx = syntax.Context(
+            filename=filename, response=resp, regex_list=tuple(self.definition.regex_list)
+        )
+        if not 200 <= resp.status < 300:
+            message = ""
+            if t.error:
+                try:
+                    message = decode.one_line(syntax.render(t.error, ctx).strip())
+                except syntax.TemplateError:
+                    message = ""
+            text = message or decode.body_snippet(resp)
+            raise error_for_status(resp.status, f"{self.name}: HTTP {resp.status}: {text}")
+        try:
+            url = syntax.render(t.response_url, ctx).strip() if t.response_url else ctx.text()
+            url = url.strip()
+            thumb = syntax.render(t.thumbnail_url, ctx).strip()
+            deletion = syntax.render(t.deletion_url, ctx).strip()
+        except syntax.TemplateError as exc:
+            raise ServerError(
+                f"{self.name}: {exc} (HTTP {resp.status}): {decode.body_snippet(resp)}",
+                http_status=resp.status,
+            ) from None
+        url = decode.require_url(self.name, resp, url or None)
+        return UploadResult(
+            media=Media(url=url, thumb_url=thumb or None, deletion_url=deletion or None)
+        )
+
+    def build_ping(self, target: Target) -> RequestSpec:
+        from pixup.models import RequestSpec
+
+        # A custom host has no ping: whether its origin answers at all is the check.
+        parts = urlsplit(_plain(target.base_url))
+        return RequestSpec(method="GET", url=f"{parts.scheme}://{parts.netloc}/")
+
+    def parse_ping(self, target: Target, resp: RawResponse) -> PingResult:
+        from pixup.models import PingResult
+
+        if resp.status >= 500:
+            raise ServerError(
+                f"{self.name}: the host answered HTTP {resp.status}", http_status=resp.status
+            )
+        return PingResult(status="up", message=f"HTTP {resp.status}")
+
+    def media_url(self, target: Target, media_id: str) -> str:
+        return self._link(self.definition.media_link, "media", media_id)
+
+    def thumb_url(self, target: Target, media_id: str, size: str) -> str:
+        if size == "full":
+            return self.media_url(target, media_id)
+        return self._link(self.definition.thumbnail_link, "thumbnail", media_id)
+
+    def _link(self, pattern: str, key: str, media_id: str) -> str:
+        if not pattern:
+            raise UsageError(
+                f"the provider {self.name} has no {key} URL pattern; add links.{key} "
+                f"to its file (`pixup provider show {self.name}` says where it is)"
+            )
+        return pattern.replace("{id}", media_id)
+
+    def owns_url(self, url: str, target: Target | None = None) -> bool:
+        return (urlsplit(url).hostname or "").lower() in self.hosts
+
+
+def terminal_ask() -> syntax.Ask:
+    """Answers for ``{prompt}`` and ``{select}`` from the person at the terminal, asked
+    once per run (not once per file) and one at a time (uploads run in threads)."""
+    import threading
+
+    lock = threading.Lock()
+    answers: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def ask(title: str, default: str, choices: list[str] | None) -> str | None:
+        import typer
+
+        key = (title, tuple(choices or ()))
+        with lock:
+            if key not in answers:
+                if choices:
+                    label = f"{title} ({' / '.join(choices)})"
+                    answer = ""
+                    while answer not in choices:
+                        answer = typer.prompt(label, default=choices[0], err=True)
+                else:
+                    answer = typer.prompt(title, default=default, err=True)
+                answers[key] = answer
+            return answers[key]
+
+    return ask
+
+
+def _secret(template: syntax.Template) -> bool:
+    return bool(syntax.secret_names(template))
+
+
+def _plain(url: str) -> str:
+    """The URL with its template calls left out (for the ping's origin)."""
+    return re.sub(r"\{[^{}]*\}", "", url)
+
+
+def load_file(path: Path) -> CustomProvider:
+    """The provider a TOML file describes; a :class:`ConfigError` says what is wrong."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read it: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}") from None
+    return CustomProvider(from_toml(path.stem, doc))

@@ -1,0 +1,287 @@
+"""ShareX custom uploaders (``.sxcu``) converted to pixup's provider format.
+
+Two generations of the format are read. ShareX 13.7.1 and later: ``RequestMethod``,
+``Parameters``, ``Body`` and the ``{function}`` syntax. Before that: ``RequestType``,
+``ResponseType``, ``RegexList`` and the ``$function$`` syntax, migrated the way ShareX
+migrates it. Anything pixup cannot honour is reported by name; secrets written into the
+file (API keys in ``Arguments``, ``Parameters`` or ``Headers``) are taken out, to be kept
+in the keyring, and replaced by ``{secret:NAME}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from pixup.errors import ConfigError
+from pixup.providers import syntax
+from pixup.providers.custom import (
+    NAME_RE,
+    RESERVED_SECRETS,
+    Definition,
+    compile_templates,
+)
+
+BODIES = {
+    "multipartformdata": "multipart",
+    "formurlencoded": "form",
+    "json": "json",
+    "xml": "xml",
+    "binary": "binary",
+    "none": "none",
+}
+KNOWN_KEYS = {
+    "Version",
+    "Name",
+    "DestinationType",
+    "RequestMethod",
+    "RequestType",
+    "RequestURL",
+    "Parameters",
+    "Headers",
+    "Body",
+    "Arguments",
+    "FileFormName",
+    "Data",
+    "URL",
+    "ThumbnailURL",
+    "DeletionURL",
+    "ErrorMessage",
+    "RegexList",
+    "ResponseType",
+    "RequestFormat",
+}
+# Names whose values are credentials, in Arguments, Parameters and Headers.
+SECRET_KEY = re.compile(
+    r"key|token|secret|pass|auth|sig|session|cookie|bearer|credential", re.IGNORECASE
+)
+SCHEME = re.compile(
+    r"^(Bearer|Token|Client-ID|Basic|Bot|Key|Api-Key|DeepL-Auth-Key)\s+(\S.*)$", re.IGNORECASE
+)
+# The first ShareX version that writes the {function} syntax.
+NEW_SYNTAX = (13, 7, 2)
+
+
+@dataclass
+class Imported:
+    definition: Definition
+    secrets: dict[str, str] = field(default_factory=dict)  # secret name -> value
+    notes: list[str] = field(default_factory=list)  # what the user should know
+
+
+def convert(raw: bytes, source: str, name: str | None = None) -> Imported:
+    """The provider a ``.sxcu`` file describes; a :class:`ConfigError` says what is wrong."""
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source} is not a ShareX custom uploader: not UTF-8 text") from None
+    except ValueError as exc:
+        raise ConfigError(f"{source} is not a ShareX custom uploader: bad JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{source} is not a ShareX custom uploader: not a JSON object")
+    unknown = sorted(k for k in doc if k not in KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: unsupported key(s) {', '.join(unknown)}")
+    text = _strings(doc, source)
+
+    destinations = text("DestinationType")
+    kinds = {d.strip() for d in destinations.split(",") if d.strip()}
+    if kinds and not kinds & {"ImageUploader", "FileUploader", "None"}:
+        raise ConfigError(
+            f"{source} is a {', '.join(sorted(kinds))} uploader; pixup uploads images, so it "
+            "needs one made for ImageUploader or FileUploader"
+        )
+    request_url = text("RequestURL").strip()
+    if not request_url:
+        raise ConfigError(f"{source}: RequestURL is missing")
+    old = _old_syntax(text("Version"), doc)
+    migrate = syntax.migrate_dollar if old else (lambda s: s)
+
+    notes: list[str] = []
+    method = (text("RequestMethod") or text("RequestType") or "POST").upper()
+    body_name = text("Body")
+    if body_name:
+        body = BODIES.get(body_name.lower())
+        if body is None:
+            raise ConfigError(
+                f"{source}: Body {body_name!r} is not one of "
+                "MultipartFormData, FormURLEncoded, JSON, XML, Binary, None"
+            )
+    else:
+        # The old format had no Body: a file form name meant a multipart upload.
+        body = "multipart" if text("FileFormName") or method == "POST" else "none"
+    response_type = text("ResponseType") or "Text"
+    response_url = migrate(text("URL"))
+    if response_type == "LocationHeader":
+        response_url = response_url or "{header:Location}"
+    elif response_type != "Text":
+        raise ConfigError(
+            f"{source}: ResponseType {response_type!r} is not supported (pixup never follows "
+            "redirects, and reads the answer's text)"
+        )
+
+    # ShareX moves a query string written into RequestURL to the parameters; so does pixup.
+    parts = urlsplit(request_url)
+    query = {k: migrate(v) for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+    query.update({k: migrate(v) for k, v in _table(doc, "Parameters", source).items()})
+    request_url = urlunsplit(parts._replace(query=""))
+
+    host = (urlsplit(request_url.replace("{", "").replace("}", "")).hostname or "").lower()
+    title = text("Name") or host or "custom uploader"
+    final_name = _provider_name(name or text("Name") or host, source)
+    regex_list = doc.get("RegexList") or []
+    if not isinstance(regex_list, list) or not all(isinstance(r, str) for r in regex_list):
+        raise ConfigError(f"{source}: RegexList must be a list of strings")
+
+    definition = Definition(
+        name=final_name,
+        title=title,
+        url=migrate(request_url),
+        method=method,
+        body=body,
+        file_field=text("FileFormName") or "file",
+        data=_migrate_data(text("Data")) if old else text("Data"),
+        query=query,
+        headers={k: migrate(v) for k, v in _table(doc, "Headers", source).items()},
+        fields={k: migrate(v) for k, v in _table(doc, "Arguments", source).items()},
+        response_url=response_url,
+        thumbnail_url=migrate(text("ThumbnailURL")),
+        deletion_url=migrate(text("DeletionURL")),
+        error=migrate(text("ErrorMessage")),
+        regex_list=list(regex_list),
+        hosts=[host] if host else [],
+        source=source,
+    )
+    if body == "multipart" and not text("FileFormName"):
+        raise ConfigError(f"{source}: FileFormName is missing (the form field for the file)")
+    if body not in ("multipart", "form") and definition.fields:
+        notes.append(
+            f"Arguments are sent only with MultipartFormData and FormURLEncoded bodies, as in "
+            f"ShareX; with {body_name or body} they are kept but not sent"
+        )
+    imported = Imported(definition=definition, notes=notes)
+    _take_secrets(imported)
+    try:
+        compile_templates(definition)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc.message}") from None
+    return imported
+
+
+def _strings(doc: dict[str, Any], source: str) -> Any:
+    def text(key: str) -> str:
+        value = doc.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: {key} must be a string")
+        return value
+
+    return text
+
+
+def _table(doc: dict[str, Any], key: str, source: str) -> dict[str, str]:
+    value = doc.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: {key} must be an object of names and values")
+    out: dict[str, str] = {}
+    for k, v in value.items():
+        if not isinstance(v, str | int | float | bool):
+            raise ConfigError(f"{source}: {key}.{k} must be a string")
+        out[str(k)] = v if isinstance(v, str) else json.dumps(v)
+    return out
+
+
+def _old_syntax(version: str, doc: dict[str, Any]) -> bool:
+    """Whether the file uses ``$function$``: written before ShareX 13.7.2, as ShareX
+    itself decides (files without a version are older still)."""
+    if not version:
+        return True
+    numbers = tuple(int(n) for n in re.findall(r"\d+", version)[:3])
+    return numbers < NEW_SYNTAX
+
+
+def _migrate_data(data: str) -> str:
+    return re.sub(
+        r"\$(input|filename)\$", lambda m: "{" + m.group(1).lower() + "}", data, flags=re.I
+    )
+
+
+def _provider_name(wanted: str, source: str) -> str:
+    name = re.sub(r"[^a-z0-9_-]+", "-", wanted.strip().lower()).strip("-_")[:40]
+    if not name or not NAME_RE.match(name):
+        raise ConfigError(f"{source}: cannot make a provider name from {wanted!r}; pass --name")
+    return name
+
+
+def _secret_name(key: str, taken: dict[str, str]) -> str:
+    base = re.sub(r"[^a-z0-9_]+", "_", key.lower()).strip("_") or "secret"
+    if not base[0].isalpha():
+        base = "s_" + base
+    base = base[:32]
+    if base in RESERVED_SECRETS:
+        base += "_secret"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def _take_secrets(imported: Imported) -> None:
+    """Move credentials written into the file out of it: ``{secret:NAME}`` in their place."""
+    d = imported.definition
+    for label, table in (("Parameters", d.query), ("Headers", d.headers), ("Arguments", d.fields)):
+        for key, value in list(table.items()):
+            if not SECRET_KEY.search(key) or not value.strip():
+                continue
+            try:
+                template = syntax.parse(value, f"{label}.{key}")
+            except syntax.TemplateError:
+                continue  # reported when the templates are compiled
+            before = set(imported.secrets)
+            rewritten = _rewrite(template, key, imported)
+            if rewritten is None:
+                if any(isinstance(n, str) and n.strip() for n in template):
+                    imported.notes.append(
+                        f"{label}.{key} mixes text and functions; it stays in the provider "
+                        "file (readable by you only), not in the keyring"
+                    )
+                continue
+            table[key] = rewritten
+            for new in set(imported.secrets) - before:
+                d.secrets[new] = f"{label}.{key}"
+
+
+def _rewrite(template: syntax.Template, key: str, imported: Imported) -> str | None:
+    """The template with its secret replaced by ``{secret:NAME}``, or None when no secret
+    can be told apart."""
+    taken = imported.secrets
+    if len(template) == 1 and isinstance(template[0], str):
+        value = template[0]
+        scheme = SCHEME.match(value)
+        name = _secret_name(key, taken)
+        if scheme:
+            taken[name] = scheme.group(2)
+            return f"{_escape(scheme.group(1))} {{secret:{name}}}"
+        taken[name] = value
+        return f"{{secret:{name}}}"
+    # "Basic {base64:user:password}": the literal inside base64 is the secret.
+    if (
+        len(template) == 2
+        and isinstance(template[0], str)
+        and isinstance(template[1], syntax.Call)
+        and template[1].name == "base64"
+        and len(template[1].args) == 1
+        and all(isinstance(n, str) for n in template[1].args[0])
+    ):
+        name = _secret_name(key, taken)
+        taken[name] = "".join(str(n) for n in template[1].args[0])
+        return f"{_escape(template[0])}{{base64:{{secret:{name}}}}}"
+    return None
+
+
+def _escape(text: str) -> str:
+    return re.sub(r"([\\{}|])", r"\\\1", text)

@@ -1,0 +1,377 @@
+"""ShareX's custom-uploader syntax: ``{function:argument|argument}`` templates.
+
+A template is parsed once, when a provider is loaded, so a misspelt or unsupported
+function is reported by name at import time rather than in the middle of an upload; it is
+evaluated later against a :class:`Context` (the file name, the answer, the secrets). The
+grammar is ShareX 14's: ``{`` opens a call, ``:`` starts its arguments, ``|`` separates
+them, ``}`` closes it, ``\\`` escapes the next character, and calls nest
+(``{regex:{response}|id=(\\w+)|1}``). Files written before ShareX 13.7.1 used ``$name:arg$``;
+:func:`migrate_dollar` turns that into the new form exactly as ShareX does.
+
+Evaluation performs no I/O of its own: XML goes through defusedxml, and prompts go through
+the ``ask`` function the caller provides (or fail when there is nobody to ask).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Union
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from pixup.models import RawResponse
+
+
+class TemplateError(ValueError):
+    """A template that cannot be parsed or evaluated; the message names what and where."""
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Template, ...]
+
+
+Node = Union[str, Call]  # noqa: UP007 - a runtime alias, not an annotation
+Template = tuple[Node, ...]
+
+# Functions that read the answer: meaningless while the request is being built.
+RESPONSE_FUNCTIONS = frozenset({"response", "responseurl", "header", "json", "xml", "regex"})
+# Functions that ask the person at the terminal.
+ASKING_FUNCTIONS = frozenset({"prompt", "inputbox", "select"})
+REQUEST_FUNCTIONS = (
+    frozenset({"filename", "random", "base64", "input", "secret"}) | ASKING_FUNCTIONS
+)
+KNOWN_FUNCTIONS = RESPONSE_FUNCTIONS | REQUEST_FUNCTIONS
+# ShareX functions pixup knows of but cannot honour from a terminal program.
+UNSUPPORTED = {
+    "outputbox": "it opens a window showing a value after the upload",
+    "output": "it names ShareX's own output variables",
+}
+
+
+def parse(text: str, where: str = "template") -> Template:
+    nodes, end = _sequence(text, 0, "|}", where)
+    if end < len(text):
+        # ShareX silently drops the rest of the text here; say so instead.
+        raise TemplateError(
+            f"{where}: unescaped {text[end]!r} at position {end + 1} "
+            f"(write \\{text[end]} for the character itself)"
+        )
+    return tuple(nodes)
+
+
+def _sequence(text: str, i: int, stop: str, where: str) -> tuple[list[Node], int]:
+    """Text and nested calls from ``i`` up to an unescaped character of ``stop``."""
+    out: list[Node] = []
+    buf: list[str] = []
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            if i + 1 < len(text):
+                buf.append(text[i + 1])
+            i += 2
+            continue
+        if c == "{":
+            if buf:
+                out.append("".join(buf))
+                buf = []
+            call, i = _call(text, i + 1, where)
+            out.append(call)
+            continue
+        if c in stop:
+            break
+        buf.append(c)
+        i += 1
+    if buf:
+        out.append("".join(buf))
+    return out, i
+
+
+def _call(text: str, i: int, where: str) -> tuple[Call, int]:
+    start = i - 1
+    name_nodes, i = _sequence(text, i, ":|}", where)
+    if any(isinstance(n, Call) for n in name_nodes):
+        raise TemplateError(f"{where}: a function name cannot contain another function")
+    name = "".join(str(n) for n in name_nodes).strip().lower()
+    args: list[Template] = []
+    while i < len(text) and text[i] in ":|":
+        arg, i = _sequence(text, i + 1, "|}", where)
+        args.append(tuple(arg))
+    if i >= len(text):
+        raise TemplateError(f"{where}: '{{' at position {start + 1} is never closed")
+    return Call(name, tuple(args)), i + 1
+
+
+def calls(template: Template) -> list[Call]:
+    """Every call in ``template``, nested ones included."""
+    found: list[Call] = []
+    for node in template:
+        if isinstance(node, Call):
+            found.append(node)
+            for arg in node.args:
+                found.extend(calls(arg))
+    return found
+
+
+def check(template: Template, where: str, *, response: bool, regex_list: int = 0) -> None:
+    """Raise for a function that is unknown, unsupported, or out of place in ``where``."""
+    for call in calls(template):
+        name = call.name
+        if name.isdigit() or re.fullmatch(r"\d+,\d+", name):
+            name = "regex"  # an old-format reference to RegexList
+        if name in UNSUPPORTED:
+            raise TemplateError(f"{where}: {{{name}}} is not supported: {UNSUPPORTED[name]}")
+        if name not in KNOWN_FUNCTIONS:
+            raise TemplateError(f"{where}: unknown function {{{call.name}}}")
+        if name in RESPONSE_FUNCTIONS and not response:
+            raise TemplateError(
+                f"{where}: {{{name}}} reads the answer, which does not exist yet when the "
+                "request is built"
+            )
+        minimum = {"json": 1, "xml": 1, "regex": 1, "header": 1, "random": 2, "select": 1}
+        if len(call.args) < minimum.get(name, 0) and not call.name[0].isdigit():
+            raise TemplateError(f"{where}: {{{name}}} needs at least {minimum[name]} argument(s)")
+        if name == "regex" and call.name[0].isdigit():
+            index = int(call.name.split(",")[0])
+            if not 1 <= index <= regex_list:
+                raise TemplateError(f"{where}: ${call.name}$ names no entry of RegexList")
+        if name == "xml" and call.args and not any(isinstance(n, Call) for n in call.args[-1]):
+            _xpath("".join(str(n) for n in call.args[-1]))  # fails early on bad XPath
+
+
+def uses(template: Template, name: str) -> bool:
+    return any(c.name == name for c in calls(template))
+
+
+def secret_names(template: Template) -> list[str]:
+    """The names of the ``{secret:NAME}`` calls (pixup's own function)."""
+    return ["".join(str(n) for n in c.args[0]) for c in calls(template) if c.name == "secret"]
+
+
+Ask = Callable[[str, str, list[str] | None], str | None]
+
+
+@dataclass
+class Context:
+    filename: str = ""
+    input: Callable[[], str] | None = None
+    response: RawResponse | None = None
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    ask: Ask | None = None
+    regex_list: tuple[str, ...] = ()
+    # ShareX URL-encodes the file name and the input where they land in the request URL.
+    url_encode: bool = False
+
+    def text(self) -> str:
+        if self.response is None:
+            return ""
+        return self.response.body.decode("utf-8", errors="replace")
+
+
+def render(template: Template, ctx: Context) -> str:
+    return "".join(n if isinstance(n, str) else _call_value(n, ctx) for n in template)
+
+
+def _call_value(call: Call, ctx: Context) -> str:
+    args = [render(a, ctx) for a in call.args]
+    name = call.name
+    if name[:1].isdigit():  # $1$ or $1,2$ in an old file: RegexList entry, group
+        index, _, group = name.partition(",")
+        return _regex(ctx.text(), ctx.regex_list[int(index) - 1], group)
+    if name == "response":
+        return ctx.text()
+    if name == "responseurl":
+        return ctx.response.url if ctx.response is not None else ""
+    if name == "header":
+        headers = ctx.response.headers if ctx.response is not None else {}
+        return headers.get(args[0].lower(), "")
+    if name == "json":
+        source, path = (args[0], args[1]) if len(args) > 1 else (ctx.text(), args[0])
+        return json_path(source, path)
+    if name == "xml":
+        source, path = (args[0], args[1]) if len(args) > 1 else (ctx.text(), args[0])
+        return xml_path(source, path)
+    if name == "regex":
+        if len(args) > 2:
+            return _regex(args[0], args[1], args[2])
+        if args[0].isdigit() and ctx.regex_list:
+            pattern = ctx.regex_list[int(args[0]) - 1]
+        else:
+            pattern = args[0]
+        return _regex(ctx.text(), pattern, args[1] if len(args) > 1 else "")
+    if name == "filename":
+        return quote(ctx.filename, safe="") if ctx.url_encode else ctx.filename
+    if name == "input":
+        value = ctx.input() if ctx.input is not None else ""
+        return quote(value, safe="") if ctx.url_encode else value
+    if name == "random":
+        return random.choice(args) if args else ""
+    if name == "base64":
+        return base64.b64encode(args[0].encode()).decode("ascii") if args else ""
+    if name == "secret":
+        return ctx.secrets.get(args[0], "") if args else ""
+    if name in ("prompt", "inputbox"):
+        title = args[0] if args else "Value"
+        default = args[1] if len(args) > 1 else ""
+        return _ask(ctx, title, default, None)
+    if name == "select":
+        return _ask(ctx, "Choose one", args[0], args)
+    raise TemplateError(f"unknown function {{{name}}}")
+
+
+def _ask(ctx: Context, title: str, default: str, choices: list[str] | None) -> str:
+    answer = ctx.ask(title, default, choices) if ctx.ask is not None else None
+    if answer is None:
+        if default and choices is None:
+            return default
+        raise TemplateError(
+            f"the provider asks for {title!r}, and there is no terminal to answer at"
+        )
+    return answer
+
+
+# --- the answer's syntaxes ------------------------------------------------------------
+
+_JSON_STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]|\[['\"]([^'\"]*)['\"]\]")
+
+
+def json_path(source: str, path: str) -> str:
+    """``data.link``, ``files[0].url``, ``$.data['key']``: the subset of JSONPath that
+    custom uploaders use (child names and indexes)."""
+    try:
+        node: Any = json.loads(source)
+    except ValueError:
+        raise TemplateError("the answer is not JSON") from None
+    rest = path.strip()
+    rest = rest[1:] if rest.startswith("$") else rest
+    pos = 0
+    while pos < len(rest):
+        match = _JSON_STEP.match(rest, pos)
+        if match is None or match.end() == pos:
+            raise TemplateError(f"cannot read the JSON path {path!r}")
+        pos = match.end()
+        name, index, quoted = match.groups()
+        if index is not None:
+            if not isinstance(node, list) or int(index) >= len(node):
+                return ""
+            node = node[int(index)]
+        else:
+            key = name if name is not None else quoted
+            if not isinstance(node, dict) or key not in node:
+                return ""
+            node = node[key]
+    if node is None:
+        return ""
+    if isinstance(node, bool):
+        return "true" if node else "false"
+    if isinstance(node, str):
+        return node
+    return json.dumps(node) if isinstance(node, dict | list) else str(node)
+
+
+def _xpath(path: str) -> tuple[str, str | None, bool]:
+    """An XPath as ElementTree's subset: (element path, attribute, text()); raises
+    :class:`TemplateError` for what ElementTree cannot evaluate."""
+    from xml.etree import ElementTree as ET
+
+    attribute: str | None = None
+    text = False
+    p = path.strip()
+    if p.endswith("/text()"):
+        p, text = p[: -len("/text()")], True
+    match = re.search(r"/@([\w.-]+)$", p)
+    if match:
+        p, attribute = p[: match.start()], match.group(1)
+    if p.startswith("//") or p.startswith("/"):
+        p = "." + p
+    elif not p.startswith("."):
+        p = "./" + p
+    try:
+        ET.Element("doc").find(p)
+    except (SyntaxError, KeyError) as exc:
+        raise TemplateError(f"XPath {path!r} is beyond what pixup can evaluate ({exc})") from None
+    return p, attribute, text
+
+
+def xml_path(source: str, path: str) -> str:
+    from xml.etree import ElementTree as ET
+
+    from defusedxml import ElementTree as SafeET
+    from defusedxml.common import DefusedXmlException
+
+    element_path, attribute, _ = _xpath(path)
+    try:
+        root = SafeET.fromstring(source.encode("utf-8"), forbid_dtd=True)
+    except (ET.ParseError, DefusedXmlException):
+        raise TemplateError("the answer is not XML (or declares a DTD)") from None
+    doc = ET.Element("doc")
+    doc.append(root)
+    node = doc.find(element_path)
+    if node is None:
+        return ""
+    if attribute is not None:
+        return node.get(attribute, "")
+    return "".join(node.itertext())
+
+
+def _regex(source: str, pattern: str, group: str) -> str:
+    # .NET spells named groups (?<name>...) and back-references \k<name>.
+    py = re.sub(r"\(\?<(?![=!])(\w+)>", r"(?P<\1>", pattern)
+    py = re.sub(r"\\k<(\w+)>", r"(?P=\1)", py)
+    try:
+        match = re.search(py, source)
+    except re.error as exc:
+        raise TemplateError(f"bad regular expression {pattern!r}: {exc}") from None
+    if match is None:
+        return ""
+    try:
+        value = match.group(int(group) if group.isdigit() else group) if group else match[0]
+    except IndexError:
+        raise TemplateError(f"regular expression {pattern!r} has no group {group!r}") from None
+    return value or ""
+
+
+def migrate_dollar(text: str) -> str:
+    """The pre-13.7.1 ``$name:arg$`` syntax as ``{name:arg}``, the way ShareX migrates it:
+    each ``$`` alternately opens and closes a call, ``\\`` drops the next character,
+    and literal braces are escaped."""
+    out: list[str] = []
+    opening = True
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "$":
+            out.append("{" if opening else "}")
+            opening = not opening
+        elif c == "\\":
+            i += 1  # ShareX skips the escape and the character after it
+        else:
+            if c in "{}":
+                out.append("\\")
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def fill_data(data: str, body: str, filename: str, input_value: Callable[[], str]) -> str:
+    """A JSON or XML body: ShareX replaces only ``{input}`` and ``{filename}`` there (the
+    body's own braces are not syntax), encoding each for the body's format."""
+
+    def encode(value: str) -> str:
+        if body == "json":
+            return json.dumps(value)[1:-1]
+        from xml.sax.saxutils import escape
+
+        return escape(value, {'"': "&quot;", "'": "&apos;"})
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(1).lower()
+        return encode(filename if word == "filename" else input_value())
+
+    return re.sub(r"\{(input|filename)\}", replace, data, flags=re.IGNORECASE)

@@ -1,0 +1,215 @@
+"""Generic image hosts, to try custom providers (ShareX uploaders) against: each
+``/hosts/<kind>`` takes the file the way one family of real hosts does and answers in its
+shape. They never redirect an upload, except ``/hosts/redirect``, which exists to be refused.
+
+=========  ======================================  ==========================================
+kind       takes                                   answers
+=========  ======================================  ==========================================
+json       multipart, ``Authorization: Bearer``    JSON ``{"data": {"link", "thumb", ...}}``
+xml        multipart, form field ``api_key``         XML ``<rsp stat="ok"><image>...``
+text       the file as the body, ``X-Api-Key``     the URL as plain text, 201
+form       urlencoded base64 ``image``, ``?key=``  JSON like imgbb's
+jsonbody   JSON ``{"image": base64, "name"}``      JSON ``{"files": [{"url"}]}``
+xmlbody    XML ``<upload><data>base64``            XML ``<upload><url>``
+query      no body; ``?image=base64&key=``         the URL as plain text
+redirect   anything                                302 to ``/hosts/elsewhere``
+=========  ======================================  ==========================================
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from werkzeug.wrappers import Request, Response
+
+from pixup.media import sniff_type
+from pixup.sandbox.accounts import SANDBOX
+
+KINDS = ("json", "xml", "text", "form", "jsonbody", "xmlbody", "query", "redirect", "elsewhere")
+
+
+class Hosts:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def handle(self, request: Request, kind: str) -> Response:
+        record: dict[str, Any] = {
+            "kind": kind,
+            "method": request.method,
+            "content_type": request.mimetype,
+            "query": dict(request.args),
+            "authorization": request.headers.get("Authorization"),
+            "api_key": request.headers.get("X-Api-Key"),
+        }
+        try:
+            response = self._answer(request, kind, record)
+        finally:
+            with self.lock:
+                self.requests.append(record)
+        return response
+
+    def _answer(self, request: Request, kind: str, record: dict[str, Any]) -> Response:
+        base = request.host_url.rstrip("/")
+        bearer = request.headers.get("Authorization") == f"Bearer {SANDBOX.host_token}"
+        if kind == "json":
+            record["fields"] = sorted(request.form)
+            if not bearer:
+                return _json(
+                    {"success": False, "status": 401, "error": {"message": "Invalid token"}}, 401
+                )
+            upload = next(iter(request.files.values()), None)
+            data = upload.read() if upload is not None else b""
+            record["file_field"] = next(iter(request.files), None)
+            item = self._store(data, (upload.filename or "") if upload else "", record)
+            if item is None:
+                return _json(
+                    {"success": False, "status": 400, "error": {"message": "No image"}}, 400
+                )
+            return _json({"success": True, "status": 200, "data": self._links(base, item)})
+        if kind == "xml":
+            record["fields"] = sorted(request.form)
+            if request.form.get("api_key") != SANDBOX.host_key:
+                return _xml('<rsp stat="fail"><err code="100" msg="Invalid API key"/></rsp>', 403)
+            upload = next(iter(request.files.values()), None)
+            item = self._store(
+                upload.read() if upload else b"", (upload.filename or "") if upload else "", record
+            )
+            if item is None:
+                return _xml('<rsp stat="fail"><err code="2" msg="No image"/></rsp>', 400)
+            links = self._links(base, item)
+            return _xml(
+                f'<rsp stat="ok"><image id="{item}"><url>{escape(links["link"])}</url>'
+                f"<thumb>{escape(links['thumb'])}</thumb>"
+                f"<delete>{escape(links['delete'])}</delete></image></rsp>"
+            )
+        if kind == "text":
+            if request.headers.get("X-Api-Key") != SANDBOX.host_key:
+                return Response("error: bad api key\n", 401, content_type="text/plain")
+            item = self._store(request.get_data(), "", record)
+            if item is None:
+                return Response("error: not an image\n", 415, content_type="text/plain")
+            links = self._links(base, item)
+            return Response(
+                links["link"] + "\n",
+                201,
+                content_type="text/plain",
+                headers={"X-Delete-Url": links["delete"]},
+            )
+        if kind == "form":
+            record["fields"] = sorted(request.form)
+            if request.args.get("key") != SANDBOX.host_key:
+                return _json({"status_code": 400, "error": {"message": "Invalid API v1 key."}}, 400)
+            item = self._store(
+                _b64(request.form.get("image", "")), request.form.get("name", ""), record
+            )
+            if item is None:
+                return _json(
+                    {"status_code": 400, "error": {"message": "Empty upload source."}}, 400
+                )
+            links = self._links(base, item)
+            return _json(
+                {
+                    "data": {
+                        "url": links["link"],
+                        "thumb": {"url": links["thumb"]},
+                        "delete_url": links["delete"],
+                    },
+                    "success": True,
+                    "status": 200,
+                }
+            )
+        if kind == "jsonbody":
+            if not bearer:
+                return _json({"error": "unauthorized"}, 401)
+            try:
+                doc = json.loads(request.get_data())
+            except ValueError:
+                return _json({"error": "the body is not JSON"}, 400)
+            item = self._store(_b64(doc.get("image", "")), doc.get("name", ""), record)
+            if item is None:
+                return _json({"error": "no image"}, 400)
+            return _json({"files": [{"url": self._links(base, item)["link"]}]})
+        if kind == "xmlbody":
+            from defusedxml import ElementTree
+
+            try:
+                root = ElementTree.fromstring(request.get_data(), forbid_dtd=True)
+            except Exception:
+                return _xml("<error>the body is not XML</error>", 400)
+            if root.findtext("key") != SANDBOX.host_key:
+                return _xml("<error>bad key</error>", 403)
+            item = self._store(
+                _b64(root.findtext("data") or ""), root.findtext("name") or "", record
+            )
+            if item is None:
+                return _xml("<error>no image</error>", 400)
+            return _xml(f"<upload><url>{escape(self._links(base, item)['link'])}</url></upload>")
+        if kind == "query":
+            if request.args.get("key") != SANDBOX.host_key:
+                return Response("bad key\n", 403, content_type="text/plain")
+            item = self._store(
+                _b64(request.args.get("image", "")), request.args.get("name", ""), record
+            )
+            if item is None:
+                return Response("no image\n", 400, content_type="text/plain")
+            return Response(self._links(base, item)["link"], content_type="text/plain")
+        if kind == "redirect":
+            return Response("moved\n", 302, headers={"Location": f"{base}/hosts/elsewhere"})
+        if kind == "elsewhere":
+            return _json({"data": {"link": f"{base}/hosts/i/stolen.png"}})
+        return Response("no such host kind\n", 404, content_type="text/plain")
+
+    def _store(self, data: bytes, filename: str, record: dict[str, Any]) -> str | None:
+        record["filename"] = filename
+        record["size"] = len(data)
+        record["sha256"] = hashlib.sha256(data).hexdigest()
+        if not data or sniff_type(data[:16]) is None:
+            return None
+        item = secrets.token_hex(4)
+        (self.data_dir / f"host-{item}").write_bytes(data)
+        return item
+
+    @staticmethod
+    def _links(base: str, item: str) -> dict[str, str]:
+        return {
+            "id": item,
+            "link": f"{base}/hosts/i/{item}",
+            "thumb": f"{base}/hosts/i/{item}?size=thumb",
+            "delete": f"{base}/hosts/delete/{item}",
+        }
+
+    def media(self, item: str) -> Response:
+        path = self.data_dir / f"host-{item}"
+        if not item.isalnum() or not path.is_file():
+            return Response("not found\n", 404, content_type="text/plain")
+        data = path.read_bytes()
+        return Response(data, content_type=sniff_type(data[:16]) or "application/octet-stream")
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _json(obj: Any, status: int = 200) -> Response:
+    return Response(json.dumps(obj), status=status, content_type="application/json")
+
+
+def _xml(body: str, status: int = 200) -> Response:
+    return Response(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + body,
+        status=status,
+        content_type="application/xml; charset=utf-8",
+    )

@@ -62,6 +62,8 @@ def parse_service(text: str) -> str:
     from pixup import providers
 
     value = text.strip().lower()
+    if value in providers.BUILTIN:
+        return value
     broken = providers.broken()
     if value in broken:
         raise ValueError(f"the provider {value} cannot be used: {broken[value]}")
@@ -165,8 +167,9 @@ def service_env_prefix(service: str) -> str:
     return "PIXUP_" + "".join(c if c.isalnum() else "_" for c in service.upper())
 
 
-def key_specs() -> dict[str, KeySpec]:
-    """Every config key, in the order `config list` shows them."""
+def key_specs(custom: bool = True) -> dict[str, KeySpec]:
+    """Every config key, in the order `config list` shows them; with ``custom=False``,
+    without the custom providers' keys (which means reading their files)."""
     from pixup import providers
 
     specs = [
@@ -201,7 +204,8 @@ def key_specs() -> dict[str, KeySpec]:
         ),
         KeySpec("imgly.username", parse_name, "img.ly API 1 user name", "PIXUP_USERNAME"),
     ]
-    for p in providers.all_providers():
+    chosen = providers.all_providers() if custom else [providers.get(n) for n in providers.BUILTIN]
+    for p in chosen:
         prefix = service_env_prefix(p.name)
         specs += [
             KeySpec(
@@ -230,7 +234,10 @@ def key_specs() -> dict[str, KeySpec]:
 
 
 def spec_for(key: str) -> KeySpec:
-    specs = key_specs()
+    # The built-in keys first: most commands never need the custom providers loaded.
+    specs = key_specs(custom=False)
+    if key not in specs:
+        specs = key_specs()
     try:
         return specs[key]
     except KeyError:

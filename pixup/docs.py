@@ -119,7 +119,8 @@ def man_page() -> str:
         lines += [".PP", "Options:", ".RS", *_options(command), ".RE"]
     lines += [".SH ENVIRONMENT"]
     env_help = {
-        "PIXUP_SERVICE": "The default service, twitrpix or imgly.",
+        "PIXUP_SERVICE": "The default service: twitrpix, imgly or a custom provider.",
+        "PIXUP_<PROVIDER>_<SECRET>": "A custom provider's secret (see pixup provider).",
         "PIXUP_TWITRPIX_URL, PIXUP_IMGLY_URL": "The base URL of each service.",
         "PIXUP_TWITRPIX_API, PIXUP_IMGLY_API": "The API version of each service.",
         "PIXUP_TWITRPIX_FORMAT, PIXUP_IMGLY_FORMAT": "The answer format, json or xml.",
@@ -151,6 +152,9 @@ def man_page() -> str:
         ".TP",
         "\\fI$PIXUP_DATA_DIR/history.sqlite3\\fR, else \\fI~/.local/share/pixup/history.sqlite3\\fR",
         "The upload history (see \\fBpixup history\\fR). Never a credential.",
+        ".TP",
+        "\\fI$PIXUP_CONFIG_DIR/providers/NAME.toml\\fR",
+        "Custom providers (see \\fBpixup provider\\fR), written by provider add. Never a secret.",
         ".SH EXIT STATUS",
         _roff(EXIT_CODES_HELP),
         ".SH EXAMPLES",
@@ -158,6 +162,7 @@ def man_page() -> str:
         _roff('pixup upload photo.jpg -m "Sunset"'),
         _roff("pixup upload *.png --json | jq -r .media.url"),
         _roff("cat a.png | pixup upload - --filename a.png"),
+        _roff("pixup provider add example.com.sxcu && pixup upload -s example-com a.png"),
         _roff("pixup config login --service twitrpix"),
         _roff("pixup thumb-url http://img.ly/3de --html"),
         ".fi",

@@ -94,7 +94,7 @@ def resolve(
     config: cfgmod.ConfigFile,
 ) -> Settings:
     r = _Resolver(env, config)
-    name = r.pick("service", flags.service, "--service", providers.names()[0])
+    name = r.pick("service", flags.service, "--service", providers.BUILTIN[0])
     provider = providers.get(name)
     prefix = provider.name
     api = provider.check_api(r.pick(f"{prefix}.api", flags.api, "--api", provider.default_api))

@@ -14,7 +14,9 @@ import pytest
 HEAVY = ("requests", "keyring", "requests_oauthlib", "oauthlib", "defusedxml", "rich", "urllib3")
 
 
-def imported(args: list[str], tmp_path: object, extra: dict[str, str] | None = None) -> set[str]:
+def imported(
+    args: list[str], tmp_path: object, extra: dict[str, str] | None = None, ok: bool = True
+) -> set[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXUP_")}
     env["PIXUP_CONFIG_DIR"] = str(tmp_path)
     env.update(extra or {})
@@ -25,7 +27,7 @@ def imported(args: list[str], tmp_path: object, extra: dict[str, str] | None = N
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0 or not ok, result.stderr[-2000:]
     names = set()
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -109,3 +111,17 @@ def test_a_slimmed_run_still_parses_like_the_full_app(tmp_path: Path) -> None:
     unknown = pixup("config", "nope")
     assert unknown.returncode == 2
     assert "No such command 'nope'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["thumb-url", "3de", "-s", "imgly"], ["config", "path"], ["--help"]]
+)
+def test_custom_provider_files_are_read_only_when_needed(args: list[str], tmp_path: Path) -> None:
+    folder = tmp_path / "providers"
+    folder.mkdir()
+    (folder / "mine.toml").write_text('format = 1\n[request]\nurl = "https://x.example/u"\n')
+    assert "pixup.providers.custom" not in imported(args, tmp_path)
+    # A control: a command that names no built-in provider does read them.
+    assert "pixup.providers.custom" in imported(
+        ["thumb-url", "3de", "-s", "mine"], tmp_path, ok=False
+    )

@@ -72,8 +72,10 @@ def load_user(env: Mapping[str, str]) -> None:
 
 
 def get(name: str) -> Provider:
-    _ensure_user()
     key = name.lower()
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    _ensure_user()
     if key in _REGISTRY:
         return _REGISTRY[key]
     if key in _BROKEN:

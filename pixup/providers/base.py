@@ -133,6 +133,18 @@ def check_media_id(media_id: str) -> str:
     return media_id
 
 
+def answered_at_all(name: str, resp: RawResponse) -> PingResult:
+    """The ping of a service that has no ping endpoint: any answer short of a 5xx is up."""
+    from pixup.errors import ServerError
+    from pixup.models import PingResult
+
+    if resp.status >= 500:
+        raise ServerError(
+            f"{name}: the service answered HTTP {resp.status}", http_status=resp.status
+        )
+    return PingResult(status="up", message=f"HTTP {resp.status}")
+
+
 def reject_options(params: UploadParams, allowed: set[str], where: str) -> None:
     """A usage error for an upload option the chosen service and API cannot carry,
     rather than dropping it silently."""

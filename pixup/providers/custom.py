@@ -54,7 +54,7 @@ from urllib.parse import urlencode, urlsplit
 
 from pixup.errors import ConfigError, ServerError, UsageError, error_for_status
 from pixup.providers import decode, syntax
-from pixup.providers.base import Provider, Target, reject_options
+from pixup.providers.base import Provider, Target, answered_at_all, reject_options
 
 if TYPE_CHECKING:
     from pixup.models import (
@@ -466,13 +466,7 @@ class CustomProvider(Provider):
         return RequestSpec(method="GET", url=f"{parts.scheme}://{parts.netloc}/")
 
     def parse_ping(self, target: Target, resp: RawResponse) -> PingResult:
-        from pixup.models import PingResult
-
-        if resp.status >= 500:
-            raise ServerError(
-                f"{self.name}: the host answered HTTP {resp.status}", http_status=resp.status
-            )
-        return PingResult(status="up", message=f"HTTP {resp.status}")
+        return answered_at_all(self.name, resp)
 
     def media_url(self, target: Target, media_id: str) -> str:
         return self._link(self.definition.media_link, "media", media_id)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pixup.errors import AuthError, RejectedError, ServerError
+from pixup.errors import AuthError, RejectedError
 from pixup.oauth_echo import ECHO_AUTH_HEADER
 from pixup.providers import decode
-from pixup.providers.base import Provider, Target, echo_auth, media_part, reject_options
+from pixup.providers.base import (
+    Provider,
+    Target,
+    answered_at_all,
+    echo_auth,
+    media_part,
+    reject_options,
+)
 
 if TYPE_CHECKING:
     from pixup.models import (
@@ -144,13 +151,7 @@ class Imgly(Provider):
         return RequestSpec(method="GET", url=f"{target.base}/")
 
     def parse_ping(self, target: Target, resp: RawResponse) -> PingResult:
-        from pixup.models import PingResult
-
-        if resp.status >= 500:
-            raise ServerError(
-                f"{self.name}: the service answered HTTP {resp.status}", http_status=resp.status
-            )
-        return PingResult(status="up", message=f"HTTP {resp.status}")
+        return answered_at_all(self.name, resp)
 
     def media_url(self, target: Target, media_id: str) -> str:
         return f"{target.base}/{media_id}"

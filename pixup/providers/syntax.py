@@ -183,6 +183,8 @@ def _call_value(call: Call, ctx: Context) -> str:
     name = call.name
     if name[:1].isdigit():  # $1$ or $1,2$ in an old file: RegexList entry, group
         index, _, group = name.partition(",")
+        if not 1 <= int(index) <= len(ctx.regex_list):
+            raise TemplateError(f"${name}$ names no entry of RegexList")
         return _regex(ctx.text(), ctx.regex_list[int(index) - 1], group)
     if name == "response":
         return ctx.text()
@@ -200,8 +202,8 @@ def _call_value(call: Call, ctx: Context) -> str:
     if name == "regex":
         if len(args) > 2:
             return _regex(args[0], args[1], args[2])
-        if args[0].isdigit() and ctx.regex_list:
-            pattern = ctx.regex_list[int(args[0]) - 1]
+        if args[0].isdigit() and 1 <= int(args[0]) <= len(ctx.regex_list):
+            pattern = ctx.regex_list[int(args[0]) - 1]  # an old file's RegexList entry
         else:
             pattern = args[0]
         return _regex(ctx.text(), pattern, args[1] if len(args) > 1 else "")

@@ -322,3 +322,42 @@ def test_a_broken_provider_file_is_reported_and_spares_the_others(
     assert pixup(["thumb-url", "3de", "-s", "imgly"], clean_env).returncode == 0
     assert pixup(["provider", "remove", "broken"], clean_env).returncode == 0
     assert not (folder / "broken.toml").exists()
+
+
+def test_replacing_needs_force_and_files_are_private(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    _added(clean_env, "xml-body.sxcu")
+    path = provider_file(clean_env, "xml-body")
+    assert path.stat().st_mode & 0o777 == 0o600
+    again = pixup(["provider", "add", str(SXCU / "xml-body.sxcu")], clean_env)
+    assert again.returncode == 2 and "--force replaces it" in again.stderr
+    renamed = pixup(
+        ["provider", "add", str(SXCU / "xml-body.sxcu"), "--name", "Twitrpix"], clean_env
+    )
+    assert renamed.returncode == 2 and "built-in provider" in renamed.stderr
+    assert (
+        pixup(["provider", "add", str(SXCU / "xml-body.sxcu"), "--force"], clean_env).returncode
+        == 0
+    )
+
+
+def test_codes_sharex_fills_from_a_screenshot_are_named_at_import(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "titled.sxcu"
+    path.write_text(
+        json.dumps(
+            {
+                "Version": "15.0.0",
+                "RequestURL": "https://titled.example/up",
+                "Body": "MultipartFormData",
+                "FileFormName": "file",
+                "Arguments": {"title": "%pn %y", "when": "%y-%mo-%d"},
+            }
+        )
+    )
+    result = pixup(["provider", "add", str(path)], clean_env)
+    assert result.returncode == 0
+    assert "Arguments.title uses %pn, which pixup sends as written" in result.stderr
+    assert "Arguments.when" not in result.stderr

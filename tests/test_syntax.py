@@ -180,3 +180,22 @@ def test_any_template_and_answer_fail_only_with_a_template_error(text: str, body
         syntax.render(template, ctx)
     except syntax.TemplateError:
         pass
+
+
+def test_sharex_name_codes_expand_longest_first() -> None:
+    import datetime
+
+    t = datetime.datetime(2026, 3, 4, 15, 6, 7, 89000)
+    out = syntax.expand_codes("%y-%mo-%d %h:%mi:%s.%ms %mon %mon2 %yy %pm %unix", t)
+    assert out == f"2026-03-04 15:06:07.089 March Mar 26 PM {int(t.timestamp())}"
+    assert len(syntax.expand_codes("%ra{12}")) == 12 and syntax.expand_codes("%rn{5}").isdigit()
+    # Not codes, or not ones pixup can fill: left exactly as written.
+    assert syntax.expand_codes("%20 %height %width 100%") == "%20 %height %width 100%"
+    assert syntax.unsupported_codes("%pn %t %y %width") == ["%pn", "%t", "%width"]
+    # Only the text around calls is expanded, never a value a call produced.
+    ctx = syntax.Context(secrets={"k": "%y"}, name_codes=True)
+    year = str(datetime.datetime.now().year)
+    assert syntax.render(syntax.parse("%y/{secret:k}"), ctx) in (
+        f"{year}/%y",
+        f"{int(year) + 1}/%y",
+    )

@@ -400,8 +400,11 @@ def status(out: Output, env: Mapping[str, str]) -> int:
     for name, svc in report["services"].items():
         for api, info in svc["apis"].items():
             state = "ready" if info["ready"] else "missing " + ", ".join(info["missing"])
-            default = " (default)" if str(svc["default_api"]) == api else ""
-            out.line(f"{name} API {api}{default}: {state}")
+            if len(svc["apis"]) == 1:  # a custom provider: it has no API versions
+                out.line(f"{name}: {state}")
+            else:
+                default = " (default)" if str(svc["default_api"]) == api else ""
+                out.line(f"{name} API {api}{default}: {state}")
             for cred, where in info["credentials"].items():
                 out.line(f"  {cred:<16} {where['source'] or 'not set'}")
     return 0

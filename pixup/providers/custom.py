@@ -390,15 +390,17 @@ class CustomProvider(Provider):
             if target.base_url != self.default_base_url:
                 url_template = syntax.parse(target.base_url, "--endpoint")
             url = syntax.render(url_template, replace(ctx, url_encode=True))
-            query = {k: syntax.render(v, ctx) for k, v in t.query.items()}
-            headers = {k: syntax.render(v, ctx) for k, v in t.headers.items()}
-            fields = [(k, syntax.render(v, ctx)) for k, v in t.fields.items()]
+            coded = replace(ctx, name_codes=True)
+            query = {k: syntax.render(v, coded) for k, v in t.query.items()}
+            headers = {k: syntax.render(v, coded) for k, v in t.headers.items()}
+            fields = [(k, syntax.render(v, coded)) for k, v in t.fields.items()]
             body: bytes | None = None
             if d.body == "form":
                 body = urlencode(fields).encode("ascii")
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             elif d.body in ("json", "xml"):
-                text = syntax.fill_data(d.data, d.body, params.filename, ctx.input or str)
+                data = syntax.expand_codes(d.data)
+                text = syntax.fill_data(data, d.body, params.filename, ctx.input or str)
                 body = text.encode("utf-8")
                 headers.setdefault("Content-Type", f"application/{d.body}")
         except syntax.TemplateError as exc:

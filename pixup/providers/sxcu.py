@@ -162,6 +162,19 @@ def convert(raw: bytes, source: str, name: str | None = None) -> Imported:
             f"Arguments are sent only with MultipartFormData and FormURLEncoded bodies, as in "
             f"ShareX; with {body_name or body} they are kept but not sent"
         )
+    for label, table in (
+        ("Parameters", definition.query),
+        ("Headers", definition.headers),
+        ("Arguments", definition.fields),
+        ("Data", {"": definition.data}),
+    ):
+        for key, value in table.items():
+            codes = syntax.unsupported_codes(value)
+            if codes:
+                notes.append(
+                    f"{label}{'.' + key if key else ''} uses {', '.join(codes)}, which pixup sends "
+                    "as written (ShareX fills them from a screenshot, a window or its counters)"
+                )
     imported = Imported(definition=definition, notes=notes)
     _take_secrets(imported)
     try:

@@ -167,6 +167,8 @@ class Context:
     regex_list: tuple[str, ...] = ()
     # ShareX URL-encodes the file name and the input where they land in the request URL.
     url_encode: bool = False
+    # ShareX's %y, %mo, ... codes: expanded in the text of Parameters, Headers, Arguments.
+    name_codes: bool = False
 
     def text(self) -> str:
         if self.response is None:
@@ -175,7 +177,10 @@ class Context:
 
 
 def render(template: Template, ctx: Context) -> str:
-    return "".join(n if isinstance(n, str) else _call_value(n, ctx) for n in template)
+    def text(node: str) -> str:
+        return expand_codes(node) if ctx.name_codes else node
+
+    return "".join(text(n) if isinstance(n, str) else _call_value(n, ctx) for n in template)
 
 
 def _call_value(call: Call, ctx: Context) -> str:
@@ -377,3 +382,64 @@ def fill_data(data: str, body: str, filename: str, input_value: Callable[[], str
         return encode(filename if word == "filename" else input_value())
 
     return re.sub(r"\{(input|filename)\}", replace, data, flags=re.IGNORECASE)
+
+
+# --- ShareX's "name parser" codes (%y, %mo, %ra{8}, ...) ------------------------------
+
+# ShareX expands these in Parameters, Headers, Arguments and Data before the syntax.
+_MONTHS = "January February March April May June July August September October November December"
+_CODES = re.compile(
+    r"%(width|height|radjective|ranimal|unix|guid|mon2|mon|ms|mo|mi|yy|y|d|h|s|pm"
+    r"|r[anx]\{(\d{1,3})\}|r[anx])"
+)
+# Codes that need a screenshot, a window or ShareX's own counters: reported at import.
+UNSUPPORTED_CODES = re.compile(
+    r"%(width|height|radjective|ranimal|rf|ib|ix|i|pn|uln|un|cn|t|w2|wy|w)(?![a-z])"
+)
+
+
+def unsupported_codes(text: str) -> list[str]:
+    return sorted({"%" + m.group(1) for m in UNSUPPORTED_CODES.finditer(text)})
+
+
+def expand_codes(text: str, now: Any = None) -> str:
+    """The date, time and random codes, longest first (``%mon`` before ``%mo``)."""
+    import datetime
+    import secrets
+    import string
+    import uuid
+
+    if "%" not in text:
+        return text
+    t = now or datetime.datetime.now()
+
+    def one(match: re.Match[str]) -> str:
+        code, count = match.group(1), int(match.group(2) or 1)
+        if code in ("width", "height", "radjective", "ranimal"):
+            return match.group(0)  # unsupported, reported at import; never half-expanded
+        alphabets = {
+            "a": string.ascii_letters + string.digits,
+            "n": string.digits,
+            "x": "0123456789abcdef",
+        }
+        if code[0] == "r" and code[1] in alphabets:
+            return "".join(secrets.choice(alphabets[code[1]]) for _ in range(count))
+        months = _MONTHS.split()
+        values = {
+            "unix": str(int(t.timestamp())),
+            "guid": str(uuid.uuid4()),
+            "mon2": months[t.month - 1][:3],
+            "mon": months[t.month - 1],
+            "ms": f"{t.microsecond // 1000:03d}",
+            "mo": f"{t.month:02d}",
+            "mi": f"{t.minute:02d}",
+            "yy": f"{t.year % 100:02d}",
+            "y": str(t.year),
+            "d": f"{t.day:02d}",
+            "h": f"{t.hour:02d}",
+            "s": f"{t.second:02d}",
+            "pm": "PM" if t.hour >= 12 else "AM",
+        }
+        return values[code]
+
+    return _CODES.sub(one, text)

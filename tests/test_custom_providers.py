@@ -361,3 +361,15 @@ def test_codes_sharex_fills_from_a_screenshot_are_named_at_import(
     assert result.returncode == 0
     assert "Arguments.title uses %pn, which pixup sends as written" in result.stderr
     assert "Arguments.when" not in result.stderr
+
+
+def test_a_header_value_cannot_smuggle_another_header(
+    box: Sandbox, clean_env: dict[str, str]
+) -> None:
+    _added(clean_env, "pictshare-json.sxcu")
+    env = {**clean_env, "PIXUP_PICHOST_JSON_AUTHORIZATION": "x\r\nX-Evil: 1"}
+    args = ["upload", "-s", "pichost-json", str(PNG), "--endpoint", box.url + "/hosts/json"]
+    result = pixup(args, env)
+    assert result.returncode == 2
+    assert "the Authorization header would contain a line break" in result.stderr
+    assert box.host_requests() == []

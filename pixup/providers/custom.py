@@ -405,6 +405,10 @@ class CustomProvider(Provider):
                 headers.setdefault("Content-Type", f"application/{d.body}")
         except syntax.TemplateError as exc:
             raise UsageError(f"{self.name}: {exc}") from None
+        for key, value in headers.items():
+            if "\r" in value or "\n" in value:
+                # A prompt answer or a host's template must not add headers of its own.
+                raise UsageError(f"{self.name}: the {key} header would contain a line break")
         if query:
             url += ("&" if urlsplit(url).query else "?") + urlencode(query)
         secret_headers = frozenset(k for k, v in t.headers.items() if _secret(v))

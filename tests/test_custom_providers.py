@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
+import shutil
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -373,3 +375,43 @@ def test_a_header_value_cannot_smuggle_another_header(
     assert result.returncode == 2
     assert "the Authorization header would contain a line break" in result.stderr
     assert box.host_requests() == []
+
+
+ASKING = """format = 1
+title = "Album host"
+[request]
+url = "https://album.example/up"
+body = "multipart"
+file_field = "file"
+[request.fields]
+album = "{prompt:Album|holiday}"
+visibility = "{select:public|private}"
+"""
+
+
+def test_prompts_are_asked_once_per_run_at_a_terminal(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "album.toml"
+    path.write_text(ASKING)
+    assert pixup(["provider", "add", str(path)], clean_env).returncode == 0
+    upload = [installed_pixup(), "upload", "-s", "album", str(PNG), str(PNG), "--dry-run"]
+    # Without a terminal: a prompt takes its default, a choice cannot be made.
+    result = pixup(upload[1:], clean_env)
+    assert result.returncode == 2
+    assert "asks to choose one of public, private, and there is no terminal" in result.stderr
+    script = shutil.which("script")
+    if script is None:
+        pytest.skip("util-linux `script` (a pseudo-terminal) is not installed")
+    at_tty = subprocess.run(
+        [script, "-qec", shlex.join(upload), "/dev/null"],
+        env=clean_env,
+        input="summer\nprivate\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    out = at_tty.stdout.replace("\r", "")
+    assert at_tty.returncode == 0, out
+    assert out.count("Album [holiday]:") == 1  # two files, one question
+    assert out.count("field album=summer") == 2 and out.count("field visibility=private") == 2

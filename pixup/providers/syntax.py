@@ -237,9 +237,8 @@ def _ask(ctx: Context, title: str, default: str, choices: list[str] | None) -> s
     if answer is None:
         if default and choices is None:
             return default
-        raise TemplateError(
-            f"the provider asks for {title!r}, and there is no terminal to answer at"
-        )
+        what = f"to choose one of {', '.join(choices)}" if choices else f"for {title!r}"
+        raise TemplateError(f"the provider asks {what}, and there is no terminal to answer at")
     return answer
 
 

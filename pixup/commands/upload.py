@@ -499,8 +499,8 @@ def _mib(size: int) -> str:
 def preflight(
     path: Path,
     opts: UploadOptions,
-    max_size: int | None = None,
-    types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif"),
+    max_size: int | None,
+    types: tuple[str, ...],
 ) -> UploadParams:
     """Check the file before any byte is sent, and describe it for the request."""
     try:

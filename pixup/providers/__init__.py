@@ -51,8 +51,9 @@ def _ensure_user() -> None:
 def load_user(env: Mapping[str, str]) -> None:
     """Register every provider file; a broken one is remembered, not fatal, so one bad
     file does not stop uploads to the others."""
+    folder = providers_dir(env)
     try:
-        entries = sorted(e.name for e in os.scandir(providers_dir(env)) if e.is_file())
+        entries = sorted(e.name for e in os.scandir(folder) if e.is_file())
     except OSError:
         return
     from pixup.providers.custom import load_file
@@ -60,7 +61,7 @@ def load_user(env: Mapping[str, str]) -> None:
     for entry in entries:
         if not entry.endswith(".toml"):
             continue
-        path = providers_dir(env) / entry
+        path = folder / entry
         name = entry[: -len(".toml")]
         if name in BUILTIN:
             _BROKEN[name] = f"{path} is ignored: {name} is a built-in provider"

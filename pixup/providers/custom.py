@@ -47,14 +47,20 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from pixup.errors import ConfigError, ServerError, UsageError, error_for_status
 from pixup.providers import decode, syntax
-from pixup.providers.base import Provider, Target, answered_at_all, reject_options
+from pixup.providers.base import (
+    Provider,
+    Target,
+    answered_at_all,
+    media_part,
+    reject_options,
+)
 
 if TYPE_CHECKING:
     from pixup.models import (
@@ -378,8 +384,6 @@ class CustomProvider(Provider):
         )
 
     def build_upload(self, target: Target, params: UploadParams, creds: Credentials) -> RequestSpec:
-        from dataclasses import replace
-
         from pixup.models import RequestSpec
 
         reject_options(params, set(), f"the custom provider {self.name}")
@@ -421,13 +425,9 @@ class CustomProvider(Provider):
             secret_fields=secret_fields,
         )
         if d.body == "multipart":
-            from pixup.providers.base import media_part
-
             spec.fields = fields
             spec.files = [media_part(params, d.file_field)]
         elif d.body == "binary":
-            from pixup.providers.base import media_part
-
             spec.body_file = media_part(params, "")
         elif body is not None:
             spec.body = body

@@ -127,7 +127,7 @@ def _complete_format(incomplete: str) -> list[str]:
 
 
 def _complete_key(incomplete: str) -> list[str]:
-    from pixup.config import key_specs
+    from pixup.keys import key_specs
 
     return [k for k in key_specs() if k.startswith(incomplete)]
 

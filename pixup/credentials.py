@@ -16,6 +16,7 @@ from pixup.config import ConfigFile
 from pixup.errors import AuthError
 from pixup.keystore import KeyringUnavailable, KeyStore
 from pixup.models import Credentials
+from pixup.values import env_prefix
 
 
 @dataclass(frozen=True)
@@ -89,13 +90,11 @@ def spec_for(name: str) -> CredentialSpec:
     ("<provider>.<secret>": ``PIXUP_<PROVIDER>_<SECRET>``, keyring entry of the same name)."""
     if name in SPECS:
         return SPECS[name]
-    from pixup.config import service_env_prefix
-
     provider, _, secret = name.partition(".")
     return CredentialSpec(
         name,
         f"{provider} secret {secret!r}",
-        f"{service_env_prefix(provider)}_{secret.upper()}",
+        f"{env_prefix(provider)}_{secret.upper()}",
         True,
         keyring=name,
         login=f"pixup provider secret {provider} {secret}",

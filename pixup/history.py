@@ -9,15 +9,15 @@ stops an upload: callers get :class:`HistoryUnavailable` and carry on without hi
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pixup.paths import data_dir
 
 DB_NAME = "history.sqlite3"
 
@@ -57,18 +57,6 @@ COLUMNS = (
 
 class HistoryUnavailable(Exception):
     """The ledger cannot be used (corrupt, unreadable, newer than this pixup)."""
-
-
-def data_dir(env: Mapping[str, str]) -> Path:
-    override = env.get("PIXUP_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "pixup"
-    if sys.platform == "win32":
-        return Path(env.get("LOCALAPPDATA") or Path.home()) / "pixup"
-    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "pixup"
 
 
 def sha256_of(path: Path) -> str:

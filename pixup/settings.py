@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pixup import config as cfgmod
-from pixup import providers
+from pixup import keys, providers
 from pixup.errors import ConfigError, UsageError
 from pixup.oauth_echo import DEFAULT_VERIFY_URL
 from pixup.providers.base import Provider, Target
@@ -67,7 +67,7 @@ class _Resolver:
 
     def pick(self, key: str, flag: Any, flag_name: str, default: Any) -> Any:
         """The first of flag, environment, config file and default that has a value."""
-        spec = cfgmod.spec_for(key)
+        spec = keys.spec_for(key)
         if flag is not None:
             self.sources[key] = "flag"
             try:
@@ -80,7 +80,7 @@ class _Resolver:
                 return spec.parse(self.env[spec.env])
             except ValueError as exc:
                 raise ConfigError(f"bad value in {spec.env}: {exc}") from None
-        value = self.config.get_valid(key)
+        value = keys.valid_value(self.config, key)
         if value is not None:
             self.sources[key] = "config"
             return value
@@ -106,7 +106,7 @@ def resolve(
     history = r.pick("history", None, "", True)
     oauth_urls = {
         key.split(".")[1]: r.pick(key, None, "", default)
-        for key, default in cfgmod.OAUTH_DEFAULTS.items()
+        for key, default in keys.OAUTH_DEFAULTS.items()
     }
     return Settings(
         provider=provider,

@@ -11,13 +11,14 @@ import pytest
 from conftest import installed_pixup
 
 from pixup import config as cfgmod
+from pixup import keys
 from pixup.errors import ConfigError, UsageError
 from pixup.oauth_echo import DEFAULT_VERIFY_URL
 from pixup.settings import Flags, resolve
 
 
 def _set(path: Path, key: str, value: str) -> None:
-    parsed = cfgmod.validate(key, value)
+    parsed = keys.validate(key, value)
     cfgmod.update(path, lambda cfg: cfg.set(key, parsed))
 
 
@@ -34,7 +35,7 @@ def test_set_get_unset_round_trip_and_file_mode(tmp_path: Path) -> None:
         "imgly": {"url": "http://127.0.0.1:8080", "api": 1},
     }
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert list(cfg.items()) == [
+    assert list(cfg.items(keys.key_specs())) == [
         ("service", "imgly"),
         ("timeout", 7.5),
         ("imgly.url", "http://127.0.0.1:8080"),
@@ -63,7 +64,7 @@ def test_set_get_unset_round_trip_and_file_mode(tmp_path: Path) -> None:
 )
 def test_bad_keys_and_values_name_the_choices(key: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
-        cfgmod.validate(key, value)
+        keys.validate(key, value)
     assert message in info.value.message
 
 
@@ -146,7 +147,7 @@ def test_concurrent_config_set_processes_keep_every_key(tmp_path: Path) -> None:
     ]
     assert [p.wait(timeout=60) for p in procs] == [0] * len(pairs)
     cfg = cfgmod.load(tmp_path / "config.toml")
-    assert {k: str(v) for k, v in cfg.items()} == {
+    assert {k: str(v) for k, v in cfg.items(keys.key_specs())} == {
         "service": "imgly",
         "timeout": "12.0",
         "imgly.url": "http://a.example",

@@ -9,12 +9,13 @@ from dataclasses import replace
 from pixup import config as cfgmod
 from pixup import credentials
 from pixup.keystore import KeyStore
+from pixup.paths import config_path
 from pixup.settings import Flags, Settings, resolve
 
 
 def load_settings(flags: Flags, env: Mapping[str, str]) -> Settings:
     """Settings without credentials (ping, thumb-url need none)."""
-    return resolve(flags, env, cfgmod.load(cfgmod.config_path(env)))
+    return resolve(flags, env, cfgmod.load(config_path(env)))
 
 
 def with_credentials(
@@ -25,7 +26,7 @@ def with_credentials(
     interactive: bool,
 ) -> Settings:
     """``settings`` with the credentials ``names`` filled in (see pixup.credentials)."""
-    config = cfgmod.load(cfgmod.config_path(env))
+    config = cfgmod.load(config_path(env))
     found = credentials.resolve(
         names,
         f"{settings.provider.name} API {settings.target.api}"

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pixup import config as cfgmod
+from pixup import keys
 from pixup.errors import NotSetError
 from pixup.output import Output, guarded
+from pixup.paths import config_path
 
 
 def path(out: Output, env: Mapping[str, str]) -> int:
-    return guarded(out, lambda: out.line(str(cfgmod.config_path(env))))
+    return guarded(out, lambda: out.line(str(config_path(env))))
 
 
 def get(key: str, out: Output, env: Mapping[str, str]) -> int:
     def action() -> None:
-        cfgmod.spec_for(key)
-        cfg = cfgmod.load(cfgmod.config_path(env))
+        keys.spec_for(key)
+        cfg = cfgmod.load(config_path(env))
         value = cfg.get(key)
         if out.json_mode:
             out.json({"ok": True, "key": key, "value": value})
@@ -30,8 +32,8 @@ def get(key: str, out: Output, env: Mapping[str, str]) -> int:
 
 def set_(key: str, value: str, out: Output, env: Mapping[str, str]) -> int:
     def action() -> None:
-        parsed = cfgmod.validate(key, value)
-        cfgmod.update(cfgmod.config_path(env), lambda cfg: cfg.set(key, parsed))
+        parsed = keys.validate(key, value)
+        cfgmod.update(config_path(env), lambda cfg: cfg.set(key, parsed))
         if out.json_mode:
             out.json({"ok": True, "key": key, "value": parsed})
 
@@ -40,9 +42,9 @@ def set_(key: str, value: str, out: Output, env: Mapping[str, str]) -> int:
 
 def unset(key: str, out: Output, env: Mapping[str, str]) -> int:
     def action() -> None:
-        cfgmod.spec_for(key)
+        keys.spec_for(key)
         removed: list[bool] = []
-        cfgmod.update(cfgmod.config_path(env), lambda cfg: removed.append(cfg.unset(key)))
+        cfgmod.update(config_path(env), lambda cfg: removed.append(cfg.unset(key)))
         if out.json_mode:
             out.json({"ok": True, "key": key, "removed": removed[0]})
 
@@ -51,8 +53,8 @@ def unset(key: str, out: Output, env: Mapping[str, str]) -> int:
 
 def list_(out: Output, env: Mapping[str, str]) -> int:
     def action() -> None:
-        cfg = cfgmod.load(cfgmod.config_path(env))
-        items = dict(cfg.items())
+        cfg = cfgmod.load(config_path(env))
+        items = dict(cfg.items(keys.key_specs()))
         secrets = _secret_states(env)
         if out.json_mode:
             out.json({"ok": True, "path": str(cfg.path), "values": items, "secrets": secrets})

@@ -25,6 +25,7 @@ from pixup.keystore import KeyringUnavailable, KeyStore
 from pixup.models import RawResponse, RequestSpec
 from pixup.oauth_echo import sign
 from pixup.output import Output
+from pixup.paths import config_path
 from pixup.providers import decode
 from pixup.security import allowed_by_env, check_plain_http
 from pixup.settings import Flags, Settings, resolve
@@ -137,7 +138,7 @@ def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[st
         )
     backend = store.backend_name()
     store.get("oauth.token")  # fails now, before any question, if the keyring is unusable
-    path = cfgmod.config_path(env)
+    path = config_path(env)
     cfg = cfgmod.load(path)
     settings = resolve(Flags(service=opts.service, api=opts.api), env, cfg)
     for url in (settings.target.verify_url, *settings.oauth_urls.values()):
@@ -359,7 +360,7 @@ def logout(service: str | None, out: Output, env: Mapping[str, str]) -> int:
         secret_names, config_keys = LOGOUT[name]
         store = KeyStore(env)
         removed = [n for n in secret_names if store.delete(n)]
-        path = cfgmod.config_path(env)
+        path = config_path(env)
         if any(cfgmod.load(path).get(k) is not None for k in config_keys):
 
             def drop(c: cfgmod.ConfigFile) -> None:
@@ -411,7 +412,7 @@ def status(out: Output, env: Mapping[str, str]) -> int:
 
 
 def _status(env: Mapping[str, str]) -> dict[str, Any]:
-    cfg = cfgmod.load(cfgmod.config_path(env))
+    cfg = cfgmod.load(config_path(env))
     store = KeyStore(env)
     ring: dict[str, Any] = {
         "enabled": store.enabled,

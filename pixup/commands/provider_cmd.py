@@ -12,13 +12,15 @@ from pixup import config as cfgmod
 from pixup import providers
 from pixup.errors import UsageError
 from pixup.output import Output, guarded
+from pixup.paths import config_path, providers_dir
 from pixup.providers.custom import CustomProvider, Definition, from_toml
+from pixup.values import env_prefix
 
 HEADER = "# A pixup provider (see `pixup provider show {name}` and the README).\n"
 
 
 def _path(name: str, env: Mapping[str, str]) -> Path:
-    return providers.providers_dir(env) / f"{name}.toml"
+    return providers_dir(env) / f"{name}.toml"
 
 
 def _dump(definition: Definition) -> str:
@@ -63,7 +65,7 @@ def add(file: Path, name: str | None, force: bool, out: Output, env: Mapping[str
             store.set_all(moved)  # before the file: a keyring failure leaves nothing behind
         cfgmod.write_private(target, _dump(definition).encode("utf-8"))
         secrets = sorted(imported.secrets)
-        env_names = [f"{cfgmod.service_env_prefix(definition.name)}_{s.upper()}" for s in secrets]
+        env_names = [f"{env_prefix(definition.name)}_{s.upper()}" for s in secrets]
         if out.json_mode:
             out.json(
                 {
@@ -161,7 +163,7 @@ def show(name: str, out: Output, env: Mapping[str, str]) -> int:
         for secret, source in status.items():
             where = source or (
                 f"not set: run `pixup provider secret {provider.name} {secret}` or set "
-                f"{cfgmod.service_env_prefix(provider.name)}_{secret.upper()}"
+                f"{env_prefix(provider.name)}_{secret.upper()}"
             )
             out.line(f"# secret {secret}: {where}")
 
@@ -173,7 +175,7 @@ def _secret_status(provider: CustomProvider, env: Mapping[str, str]) -> dict[str
     from pixup.keystore import KeyStore
 
     names = [provider.credential_name(s) for s in provider.definition.secrets]
-    found = credentials.lookup(names, env, cfgmod.load(cfgmod.config_path(env)), KeyStore(env))
+    found = credentials.lookup(names, env, cfgmod.load(config_path(env)), KeyStore(env))
     return {s: found.sources.get(provider.credential_name(s)) for s in provider.definition.secrets}
 
 
@@ -238,7 +240,7 @@ def set_secret(
         if not store.enabled:
             raise UsageError(
                 "the keyring is turned off (--no-keyring or PIXUP_NO_KEYRING); set "
-                f"{cfgmod.service_env_prefix(provider.name)}_{secret.upper()} instead"
+                f"{env_prefix(provider.name)}_{secret.upper()} instead"
             )
         source = stdin or sys.stdin
         if source.isatty():

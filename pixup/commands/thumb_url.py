@@ -14,6 +14,7 @@ from pixup import config as cfgmod
 from pixup import providers
 from pixup.errors import PixupError, UsageError
 from pixup.output import Output
+from pixup.paths import config_path
 from pixup.providers.base import Provider, Target, check_media_id
 from pixup.settings import Flags, resolve
 
@@ -45,7 +46,7 @@ def run(
 def build(
     id_or_url: str, flags: Flags, size: str | None, env: Mapping[str, str]
 ) -> dict[str, str | bool]:
-    config = cfgmod.load(cfgmod.config_path(env))
+    config = cfgmod.load(config_path(env))
     text = id_or_url.strip()
     is_url = "://" in text
     if is_url:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from pixup.errors import ConfigError, PixupError, UsageError
+from pixup.paths import providers_dir
 from pixup.providers.base import Provider, Target
 from pixup.providers.imgly import Imgly
 from pixup.providers.twitrpix import TwitrPix
@@ -32,12 +32,6 @@ def register(provider: Provider) -> None:
     if provider.name in _REGISTRY:
         raise UsageError(f"a provider named {provider.name!r} already exists")
     _REGISTRY[provider.name] = provider
-
-
-def providers_dir(env: Mapping[str, str]) -> Path:
-    from pixup.config import config_dir
-
-    return config_dir(env) / "providers"
 
 
 def _ensure_user() -> None:

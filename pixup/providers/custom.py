@@ -61,6 +61,7 @@ from pixup.providers.base import (
     media_part,
     reject_options,
 )
+from pixup.values import parse_size
 
 if TYPE_CHECKING:
     from pixup.models import (
@@ -191,8 +192,6 @@ def from_toml(name: str, doc: Mapping[str, Any]) -> Definition:
         raise ConfigError(f"request.body {body!r} is not one of {', '.join(BODIES)}")
     max_size = limits.get("max_size")
     if isinstance(max_size, str):
-        from pixup.config import parse_size
-
         try:
             max_size = parse_size(max_size)
         except ValueError as exc:

@@ -43,7 +43,7 @@ def run(host: str, port: int, data_dir: Path | None, max_size: str | None = None
     except ImportError:
         sys.stderr.write("pixup: error: the sandbox needs werkzeug: pip install 'pixup[sandbox]'\n")
         return UsageError.exit_code
-    from pixup.config import parse_size
+    from pixup.values import parse_size
 
     try:
         limit = parse_size(max_size) if max_size else DEFAULT_MAX_SIZE

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pixup import __version__
-from pixup.errors import EXIT_CODES_HELP, EXIT_OTHER, PixupError
+from pixup.errors import EXIT_CODES_HELP, ExitStatus, PixupError
 
 if TYPE_CHECKING:
+    from pixup.context import Context
     from pixup.output import Output
     from pixup.settings import Flags
 
@@ -94,15 +95,31 @@ def _root(
     no_color: Annotated[
         bool, typer.Option("--no-color", help="No colour in the output (also NO_COLOR=1).")
     ] = False,
+    no_input: Annotated[
+        bool,
+        typer.Option(
+            "--no-input",
+            help="Never prompt: a value that is missing is an error that names it "
+            "(prompts are only ever made when stdin is a terminal).",
+        ),
+    ] = False,
 ) -> None:
-    _GLOBALS.set({"no_keyring": no_keyring, "no_color": no_color})
+    _GLOBALS.set({"no_keyring": no_keyring, "no_color": no_color, "no_input": no_input})
+    _CONTEXT.set(None)
 
 
-def _env() -> Mapping[str, str]:
-    """The environment as commands see it, with the global flags folded in."""
-    if _GLOBALS.get().get("no_keyring"):
-        return {**os.environ, "PIXUP_NO_KEYRING": "1"}
-    return os.environ
+_CONTEXT: ContextVar["Context | None"] = ContextVar("pixup_context", default=None)
+
+
+def _ctx() -> "Context":
+    """The run's context (streams, terminal, environment, config, prompting), made once."""
+    ctx = _CONTEXT.get()
+    if ctx is None:
+        from pixup.context import from_process
+
+        ctx = from_process(**_GLOBALS.get())
+        _CONTEXT.set(ctx)
+    return ctx
 
 
 def _complete_service(incomplete: str) -> list[str]:
@@ -172,10 +189,7 @@ VerboseOpt = Annotated[
 
 
 def _output(json_mode: bool = False, quiet: bool = False, verbose: bool = False) -> "Output":
-    from pixup.output import Output
-
-    color = not (_GLOBALS.get().get("no_color") or os.environ.get("NO_COLOR"))
-    return Output(json_mode=json_mode, quiet=quiet, verbose=verbose, color=color)
+    return _ctx().output(json_mode=json_mode, quiet=quiet, verbose=verbose)
 
 
 def _flags(
@@ -307,7 +321,7 @@ def upload(
         replace(flags, max_size=max_size),
         opts,
         _output(json_mode, quiet, verbose),
-        _env(),
+        _ctx(),
         cmd.Batch(
             jobs=jobs,
             retries=retries,
@@ -337,7 +351,7 @@ def ping(
     code = cmd.run(
         _flags(service, None, fmt, endpoint, timeout),
         _output(json_mode, verbose=verbose),
-        os.environ,
+        _ctx(),
     )
     raise typer.Exit(code)
 
@@ -385,7 +399,7 @@ def thumb_url(
         size,
         style,
         out,
-        os.environ,
+        _ctx(),
     )
     raise typer.Exit(code)
 
@@ -453,7 +467,7 @@ def config_path() -> None:
     """Print where the config file is (PIXUP_CONFIG_DIR moves it)."""
     from pixup.commands import config_cmd
 
-    raise typer.Exit(config_cmd.path(_output(), os.environ))
+    raise typer.Exit(config_cmd.path(_output(), _ctx()))
 
 
 @config_app.command("get")
@@ -461,7 +475,7 @@ def config_get(key: KeyArg, json_mode: ConfigJsonOpt = False) -> None:
     """Print the value of KEY (exit 1 when it is not set)."""
     from pixup.commands import config_cmd
 
-    raise typer.Exit(config_cmd.get(key, _output(json_mode), os.environ))
+    raise typer.Exit(config_cmd.get(key, _output(json_mode), _ctx()))
 
 
 @config_app.command("set")
@@ -473,7 +487,7 @@ def config_set(
     """Set KEY to VALUE, e.g. `pixup config set imgly.url http://localhost:8080`."""
     from pixup.commands import config_cmd
 
-    raise typer.Exit(config_cmd.set_(key, value, _output(json_mode), os.environ))
+    raise typer.Exit(config_cmd.set_(key, value, _output(json_mode), _ctx()))
 
 
 @config_app.command("unset")
@@ -481,7 +495,7 @@ def config_unset(key: KeyArg, json_mode: ConfigJsonOpt = False) -> None:
     """Remove KEY from the config file."""
     from pixup.commands import config_cmd
 
-    raise typer.Exit(config_cmd.unset(key, _output(json_mode), os.environ))
+    raise typer.Exit(config_cmd.unset(key, _output(json_mode), _ctx()))
 
 
 @config_app.command("list")
@@ -489,7 +503,7 @@ def config_list(json_mode: ConfigJsonOpt = False) -> None:
     """Print every key set in the config file, and which secrets the keyring holds."""
     from pixup.commands import config_cmd
 
-    raise typer.Exit(config_cmd.list_(_output(json_mode), _env()))
+    raise typer.Exit(config_cmd.list_(_output(json_mode), _ctx()))
 
 
 @config_app.command(
@@ -569,7 +583,7 @@ def config_login(
         stdin_secret=chosen[0] if chosen else None,
         browser=not no_browser,
     )
-    raise typer.Exit(cmd.login(opts, out, _env()))
+    raise typer.Exit(cmd.login(opts, out, _ctx()))
 
 
 @config_app.command("logout")
@@ -577,7 +591,7 @@ def config_logout(service: ServiceOpt = None, json_mode: ConfigJsonOpt = False) 
     """Remove what login stored: everything, or one service's own credentials."""
     from pixup.commands import login as cmd
 
-    raise typer.Exit(cmd.logout(service, _output(json_mode), _env()))
+    raise typer.Exit(cmd.logout(service, _output(json_mode), _ctx()))
 
 
 @config_app.command("status")
@@ -585,7 +599,7 @@ def config_status(json_mode: ConfigJsonOpt = False) -> None:
     """Which credentials each service has and where each comes from (never their values)."""
     from pixup.commands import login as cmd
 
-    raise typer.Exit(cmd.status(_output(json_mode), _env()))
+    raise typer.Exit(cmd.status(_output(json_mode), _ctx()))
 
 
 # --- history --------------------------------------------------------------------------
@@ -620,7 +634,7 @@ def history(
     from pixup.commands import history_cmd
 
     raise typer.Exit(
-        history_cmd.list_(_output(json_mode), _env(), service, since, grep, failed, limit)
+        history_cmd.list_(_output(json_mode), _ctx(), service, since, grep, failed, limit)
     )
 
 
@@ -634,7 +648,7 @@ def history_show(
     """Everything recorded about one upload."""
     from pixup.commands import history_cmd
 
-    raise typer.Exit(history_cmd.show(_output(json_mode), _env(), id_or_url))
+    raise typer.Exit(history_cmd.show(_output(json_mode), _ctx(), id_or_url))
 
 
 @history_app.command("forget")
@@ -647,7 +661,7 @@ def history_forget(
     """Remove records from the history (not the uploads themselves)."""
     from pixup.commands import history_cmd
 
-    raise typer.Exit(history_cmd.forget(_output(json_mode), _env(), ids or [], everything, yes))
+    raise typer.Exit(history_cmd.forget(_output(json_mode), _ctx(), ids or [], everything, yes))
 
 
 def _complete_custom(incomplete: str) -> list[str]:
@@ -688,7 +702,7 @@ def provider_add(
     """Import a provider; secrets written in a .sxcu file move into the keyring."""
     from pixup.commands import provider_cmd
 
-    raise typer.Exit(provider_cmd.add(file, name, force, _output(json_mode), _env()))
+    raise typer.Exit(provider_cmd.add(file, name, force, _output(json_mode), _ctx()))
 
 
 @provider_app.command("list")
@@ -696,7 +710,7 @@ def provider_list(json_mode: ConfigJsonOpt = False) -> None:
     """List the built-in and custom providers (and any provider file that is broken)."""
     from pixup.commands import provider_cmd
 
-    raise typer.Exit(provider_cmd.list_(_output(json_mode), _env()))
+    raise typer.Exit(provider_cmd.list_(_output(json_mode), _ctx()))
 
 
 @provider_app.command("show")
@@ -704,7 +718,7 @@ def provider_show(name: ProviderArg, json_mode: ConfigJsonOpt = False) -> None:
     """Print a custom provider's definition and where each of its secrets comes from."""
     from pixup.commands import provider_cmd
 
-    raise typer.Exit(provider_cmd.show(name, _output(json_mode), _env()))
+    raise typer.Exit(provider_cmd.show(name, _output(json_mode), _ctx()))
 
 
 @provider_app.command("export")
@@ -718,7 +732,7 @@ def provider_export(
     """Write a custom provider in pixup's TOML format (never its secrets)."""
     from pixup.commands import provider_cmd
 
-    raise typer.Exit(provider_cmd.export(name, output_file, _output(), _env()))
+    raise typer.Exit(provider_cmd.export(name, output_file, _output(), _ctx()))
 
 
 @provider_app.command("remove")
@@ -726,7 +740,7 @@ def provider_remove(name: ProviderArg, json_mode: ConfigJsonOpt = False) -> None
     """Delete a custom provider's file and its secrets in the keyring."""
     from pixup.commands import provider_cmd
 
-    raise typer.Exit(provider_cmd.remove(name, _output(json_mode), _env()))
+    raise typer.Exit(provider_cmd.remove(name, _output(json_mode), _ctx()))
 
 
 @provider_app.command(
@@ -740,7 +754,7 @@ def provider_secret(
     """Store one of a custom provider's secrets in the keyring (hidden prompt, or stdin)."""
     from pixup.commands import provider_cmd
 
-    raise typer.Exit(provider_cmd.set_secret(name, secret, _output(json_mode), _env()))
+    raise typer.Exit(provider_cmd.set_secret(name, secret, _output(json_mode), _ctx()))
 
 
 def main() -> None:
@@ -752,12 +766,12 @@ def main() -> None:
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("pixup: interrupted\n")
-        sys.exit(130)
+        sys.exit(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (`pixup upload ... | head -1`): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_OTHER)
+        sys.exit(ExitStatus.OTHER)
     except Exception as exc:
         if _is_parse_error(exc):
             sys.exit(_report_parse_error(exc))
@@ -767,7 +781,7 @@ def main() -> None:
             f"pixup: internal error: {type(exc).__name__}: {exc} "
             "(set PIXUP_DEBUG=1 for a traceback, and please report it)\n"
         )
-        sys.exit(EXIT_OTHER)
+        sys.exit(ExitStatus.OTHER)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -172,11 +172,3 @@ def resolve(
     if found.keyring_error is not None:
         message += f" (the keyring could not be read: {found.keyring_error.message})"
     raise AuthError(message)
-
-
-def terminal_prompt(spec: CredentialSpec) -> str | None:
-    """Ask at the terminal; secrets are read without echo."""
-    import typer
-
-    value: str = typer.prompt(spec.label, hide_input=spec.secret, default="", show_default=False)
-    return value.strip() or None

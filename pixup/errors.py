@@ -6,19 +6,25 @@ the commands never map exceptions to exit codes themselves.
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any, ClassVar
 
 # What every output shows in place of a secret.
 REDACTED = "***"
 
-# Documented in README.md ("Exit codes") and in `pixup --help`.
-EXIT_OK = 0
-EXIT_OTHER = 1
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_REJECTED = 4
-EXIT_NETWORK = 5
-EXIT_SERVER = 6
+
+class ExitStatus(IntEnum):
+    """Documented in README.md ("Exit codes") and in `pixup --help`."""
+
+    OK = 0
+    OTHER = 1
+    USAGE = 2
+    AUTH = 3
+    REJECTED = 4
+    NETWORK = 5
+    SERVER = 6
+    INTERRUPTED = 130
+
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 2 usage or configuration error; 3 authentication failed or "
@@ -32,7 +38,7 @@ class PixupError(Exception):
     """Base of every error that ends a command with a one-line message."""
 
     kind: ClassVar[str] = "other"
-    exit_code: ClassVar[int] = EXIT_OTHER
+    exit_code: ClassVar[ExitStatus] = ExitStatus.OTHER
 
     def __init__(
         self,
@@ -63,39 +69,39 @@ class PixupError(Exception):
 
 class UsageError(PixupError):
     kind = "usage"
-    exit_code = EXIT_USAGE
+    exit_code = ExitStatus.USAGE
 
 
 class ConfigError(PixupError):
     kind = "config"
-    exit_code = EXIT_USAGE
+    exit_code = ExitStatus.USAGE
 
 
 class AuthError(PixupError):
     kind = "auth"
-    exit_code = EXIT_AUTH
+    exit_code = ExitStatus.AUTH
 
 
 class RejectedError(PixupError):
     kind = "rejected"
-    exit_code = EXIT_REJECTED
+    exit_code = ExitStatus.REJECTED
 
 
 class NetworkError(PixupError):
     kind = "network"
-    exit_code = EXIT_NETWORK
+    exit_code = ExitStatus.NETWORK
 
 
 class ServerError(PixupError):
     kind = "server"
-    exit_code = EXIT_SERVER
+    exit_code = ExitStatus.SERVER
 
 
 class NotSetError(PixupError):
     """`pixup config get` of a key that has no value (exit 1, as `git config` does)."""
 
     kind = "config"
-    exit_code = EXIT_OTHER
+    exit_code = ExitStatus.OTHER
 
 
 def error_for_status(status: int, message: str, code: int | None = None) -> PixupError:

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any
 
 from pixup.errors import REDACTED, PixupError
 
 if TYPE_CHECKING:
     from pixup.models import UploadResult
+
+
+def isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
 
 
 class Output:
@@ -27,8 +34,10 @@ class Output:
         quiet: bool = False,
         verbose: bool = False,
         color: bool = True,
-        stdout: TextIO | None = None,
-        stderr: TextIO | None = None,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        fancy: bool | None = None,
+        stdout_tty: bool | None = None,
     ) -> None:
         self.json_mode = json_mode
         self.quiet = quiet
@@ -37,6 +46,9 @@ class Output:
         self.color = color
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
+        # Whether stderr is a terminal, as the run context found it (None: ask the stream).
+        self._stderr_tty = isatty(self.stderr) if fancy is None else fancy
+        self.stdout_tty = isatty(self.stdout) if stdout_tty is None else stdout_tty
         self._secrets: list[str] = []
         self._warned: set[str] = set()
         self._lock = threading.Lock()
@@ -107,7 +119,7 @@ class Output:
     @property
     def fancy(self) -> bool:
         """Rich decoration on stderr: only for a person at a terminal."""
-        return not (self.quiet or self.json_mode) and _isatty(self.stderr)
+        return not (self.quiet or self.json_mode) and self._stderr_tty
 
     def details(self, title: str, rows: list[tuple[str, str | None]]) -> None:
         if not self.fancy:
@@ -122,26 +134,6 @@ class Output:
             if value:
                 table.add_row(key, self.redact(value))
         Console(file=self.stderr, no_color=not self.color).print(table)
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def guarded(out: Output, action: Callable[[], None]) -> int:
-    """Run a command's work; a PixupError becomes one line on stderr (and an error object
-    under --json) and the command's exit code."""
-    try:
-        action()
-    except PixupError as err:
-        out.error(err)
-        if out.json_mode:
-            out.json({"ok": False, "error": err.to_json()})
-        return err.exit_code
-    return 0
 
 
 # --- the --json schema --------------------------------------------------------------

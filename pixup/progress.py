@@ -6,7 +6,6 @@ driven by the bytes the multipart encoder has read. rich is imported only when s
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,7 +48,7 @@ class UploadProgress:
             TransferSpeedColumn(),
             TimeRemainingColumn(),
             console=Console(file=self._out.stderr, no_color=not self._out.color),
-            redirect_stdout=_isatty(sys.stdout),
+            redirect_stdout=self._out.stdout_tty,
             redirect_stderr=False,
             transient=True,
         )
@@ -95,10 +94,3 @@ class UploadProgress:
         if self._overall is not None:
             with self._lock:
                 self._progress.advance(self._overall, size)
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

@@ -2,47 +2,38 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Mapping
 from dataclasses import replace
 
-from pixup import config as cfgmod
 from pixup import credentials
+from pixup.context import Context
 from pixup.keystore import KeyStore
-from pixup.paths import config_path
 from pixup.settings import Flags, Settings, resolve
 
 
-def load_settings(flags: Flags, env: Mapping[str, str]) -> Settings:
+def load_settings(flags: Flags, ctx: Context) -> Settings:
     """Settings without credentials (ping, thumb-url need none)."""
-    return resolve(flags, env, cfgmod.load(config_path(env)))
+    return resolve(flags, ctx.env, ctx.config())
 
 
 def with_credentials(
     settings: Settings,
     names: tuple[str, ...],
-    env: Mapping[str, str],
+    ctx: Context,
     *,
     interactive: bool,
 ) -> Settings:
     """``settings`` with the credentials ``names`` filled in (see pixup.credentials)."""
-    config = cfgmod.load(config_path(env))
+    config = ctx.config()
     found = credentials.resolve(
         names,
         f"{settings.provider.name} API {settings.target.api}"
         if len(settings.provider.apis) > 1
         else settings.provider.name,
-        env,
+        ctx.env,
         config,
-        KeyStore(env),
-        prompt=credentials.terminal_prompt if interactive else None,
+        KeyStore(ctx.env),
+        prompt=(lambda spec: ctx.prompt.text(spec.label, secret=spec.secret) or None)
+        if interactive
+        else None,
     )
     return replace(settings, found_credentials=found)
-
-
-def at_terminal() -> bool:
-    """Whether a person can answer a prompt."""
-    try:
-        return sys.stdin.isatty() and sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from pixup import config as cfgmod
 from pixup import keys
+from pixup.context import Context, run_guarded
 from pixup.errors import NotSetError
-from pixup.output import Output, guarded
+from pixup.output import Output
 from pixup.paths import config_path
 
 
-def path(out: Output, env: Mapping[str, str]) -> int:
-    return guarded(out, lambda: out.line(str(config_path(env))))
+def path(out: Output, ctx: Context) -> int:
+    return run_guarded(out, lambda: out.line(str(config_path(ctx.env))))
 
 
-def get(key: str, out: Output, env: Mapping[str, str]) -> int:
+def get(key: str, out: Output, ctx: Context) -> int:
     def action() -> None:
         keys.spec_for(key)
-        cfg = cfgmod.load(config_path(env))
+        cfg = ctx.config()
         value = cfg.get(key)
         if out.json_mode:
             out.json({"ok": True, "key": key, "value": value})
@@ -27,35 +26,35 @@ def get(key: str, out: Output, env: Mapping[str, str]) -> int:
         else:
             out.line(str(value))
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
-def set_(key: str, value: str, out: Output, env: Mapping[str, str]) -> int:
+def set_(key: str, value: str, out: Output, ctx: Context) -> int:
     def action() -> None:
         parsed = keys.validate(key, value)
-        cfgmod.update(config_path(env), lambda cfg: cfg.set(key, parsed))
+        cfgmod.update(config_path(ctx.env), lambda cfg: cfg.set(key, parsed))
         if out.json_mode:
             out.json({"ok": True, "key": key, "value": parsed})
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
-def unset(key: str, out: Output, env: Mapping[str, str]) -> int:
+def unset(key: str, out: Output, ctx: Context) -> int:
     def action() -> None:
         keys.spec_for(key)
         removed: list[bool] = []
-        cfgmod.update(config_path(env), lambda cfg: removed.append(cfg.unset(key)))
+        cfgmod.update(config_path(ctx.env), lambda cfg: removed.append(cfg.unset(key)))
         if out.json_mode:
             out.json({"ok": True, "key": key, "removed": removed[0]})
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
-def list_(out: Output, env: Mapping[str, str]) -> int:
+def list_(out: Output, ctx: Context) -> int:
     def action() -> None:
-        cfg = cfgmod.load(config_path(env))
+        cfg = ctx.config()
         items = dict(cfg.items(keys.key_specs()))
-        secrets = _secret_states(env)
+        secrets = _secret_states(ctx)
         if out.json_mode:
             out.json({"ok": True, "path": str(cfg.path), "values": items, "secrets": secrets})
             return
@@ -64,16 +63,16 @@ def list_(out: Output, env: Mapping[str, str]) -> int:
         for name, state in secrets.items():
             out.line(f"{name} = <secret: {state or 'unknown, keyring not usable'}>")
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
-def _secret_states(env: Mapping[str, str]) -> dict[str, str | None]:
+def _secret_states(ctx: Context) -> dict[str, str | None]:
     """Whether each secret is in the keyring ("set"/"unset"), never its value; None when
     the keyring cannot be read."""
     from pixup.credentials import SPECS
     from pixup.keystore import KeyringUnavailable, KeyStore
 
-    store = KeyStore(env)
+    store = KeyStore(ctx.env)
     states: dict[str, str | None] = {}
     for spec in SPECS.values():
         if spec.keyring is None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from pixup.context import Context, run_guarded
 from pixup.errors import NotSetError, PixupError, UsageError
 from pixup.history import HistoryUnavailable, Ledger, rows_to_json
-from pixup.output import Output, guarded
+from pixup.output import Output
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -31,15 +31,15 @@ def parse_since(text: str) -> float:
         ) from None
 
 
-def _ledger(env: Mapping[str, str]) -> Ledger:
+def _ledger(ctx: Context) -> Ledger:
     try:
-        return Ledger.open(env)
+        return Ledger.open(ctx.env)
     except HistoryUnavailable as exc:
         raise PixupError(f"the upload history cannot be read: {exc}") from None
 
 
 def _guarded(out: Output, action: Callable[[], None]) -> int:
-    """guarded(), with a database failing mid-way reported like one failing to open."""
+    """run_guarded(), with a database failing mid-way reported like one failing to open."""
 
     def run() -> None:
         try:
@@ -47,7 +47,7 @@ def _guarded(out: Output, action: Callable[[], None]) -> int:
         except HistoryUnavailable as exc:
             raise PixupError(f"the upload history cannot be read: {exc}") from None
 
-    return guarded(out, run)
+    return run_guarded(out, run)
 
 
 def _when(ts: float) -> str:
@@ -75,7 +75,7 @@ def _table(out: Output, rows: list[dict[str, Any]]) -> None:
 
 def list_(
     out: Output,
-    env: Mapping[str, str],
+    ctx: Context,
     service: str | None,
     since: str | None,
     grep: str | None,
@@ -89,7 +89,7 @@ def list_(
             from pixup import providers
 
             providers.get(service)
-        rows = _ledger(env).query(
+        rows = _ledger(ctx).query(
             service=service,
             since=parse_since(since) if since else None,
             grep=grep,
@@ -111,9 +111,9 @@ def list_(
     return _guarded(out, action)
 
 
-def show(out: Output, env: Mapping[str, str], id_or_url: str) -> int:
+def show(out: Output, ctx: Context, id_or_url: str) -> int:
     def action() -> None:
-        rows = _ledger(env).find(id_or_url)
+        rows = _ledger(ctx).find(id_or_url)
         if not rows:
             raise NotSetError(f"no upload in the history matches {id_or_url!r}")
         if out.json_mode:
@@ -131,17 +131,15 @@ def show(out: Output, env: Mapping[str, str], id_or_url: str) -> int:
     return _guarded(out, action)
 
 
-def forget(out: Output, env: Mapping[str, str], ids: list[int], everything: bool, yes: bool) -> int:
+def forget(out: Output, ctx: Context, ids: list[int], everything: bool, yes: bool) -> int:
     def action() -> None:
         if everything == bool(ids):
             raise UsageError("give the record numbers to forget, or --all")
-        ledger = _ledger(env)
+        ledger = _ledger(ctx)
         if everything and not yes:
-            if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            if not ctx.prompt.available:
                 raise UsageError("--all needs --yes when no one is at a terminal to confirm")
-            import typer
-
-            if not typer.confirm("Forget the whole upload history?", default=False, err=True):
+            if not ctx.prompt.confirm("Forget the whole upload history?"):
                 raise UsageError("nothing was forgotten")
         removed = ledger.forget(None if everything else ids)
         if out.json_mode:

@@ -9,7 +9,6 @@ pixup.transport, so it follows no redirect and reads a capped answer like every 
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 from pixup import config as cfgmod
 from pixup import credentials as credmod
 from pixup import providers, transport
-from pixup.commands.common import at_terminal
+from pixup.context import Context, Prompter
 from pixup.errors import AuthError, PixupError, UsageError, error_for_status
 from pixup.keystore import KeyringUnavailable, KeyStore
 from pixup.models import RawResponse, RequestSpec
@@ -54,9 +53,13 @@ class _Input:
     """Values the user gives: one secret from the first line of stdin when asked for,
     the rest at the terminal (hidden for secrets); the PIN may also come from stdin."""
 
-    def __init__(self, opts: LoginOptions, stdin: IO[str]) -> None:
+    def __init__(
+        self, opts: LoginOptions, stdin: IO[str], prompt: Prompter, env: Mapping[str, str]
+    ) -> None:
         self.stdin = stdin
-        self.interactive = at_terminal()
+        self.display = _has_display(env)
+        self.prompt = prompt
+        self.interactive = prompt.available
         self.stdin_field = STDIN_CHOICES.get(opts.stdin_secret or "")
         self.stdin_value: str | None = None
         if self.stdin_field is not None:
@@ -70,7 +73,7 @@ class _Input:
 
     def ask(self, spec: credmod.CredentialSpec) -> str:
         if self.interactive:
-            value = credmod.terminal_prompt(spec)
+            value = self.prompt.text(spec.label, secret=spec.secret)
             if value:
                 return value
         how = f"set {spec.env}" + (
@@ -80,9 +83,7 @@ class _Input:
 
     def pin(self, out: Output) -> str:
         if self.interactive:
-            import typer
-
-            value: str = typer.prompt("PIN")
+            value = self.prompt.text("PIN")
         else:
             out.info("Reading the PIN from standard input...")
             value = self.stdin.readline()
@@ -99,7 +100,7 @@ def _stdin_option(field: str) -> str | None:
 def _pick(
     field: str,
     inp: _Input,
-    env: Mapping[str, str],
+    ctx: Context,
     cfg: cfgmod.ConfigFile,
     flag: str | None = None,
     store: KeyStore | None = None,
@@ -107,7 +108,7 @@ def _pick(
     """One login value: flag > stdin > environment > config file (the values that are not
     secret) or keyring (``store``: keep a secret already stored) > prompt."""
     spec = credmod.SPECS[field]
-    value = flag or inp.from_stdin(field) or env.get(spec.env) or None
+    value = flag or inp.from_stdin(field) or ctx.env.get(spec.env) or None
     if value is None and spec.config:
         raw = cfg.get(spec.config)
         value = str(raw) if raw else None
@@ -116,11 +117,9 @@ def _pick(
     return value or inp.ask(spec)
 
 
-def login(
-    opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[str] | None = None
-) -> int:
+def login(opts: LoginOptions, out: Output, ctx: Context, stdin: IO[str] | None = None) -> int:
     try:
-        _login(opts, out, env, stdin or sys.stdin)
+        _login(opts, out, ctx, stdin or ctx.stdin)
     except PixupError as err:
         out.error(err)
         if out.json_mode:
@@ -129,8 +128,8 @@ def login(
     return 0
 
 
-def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[str]) -> None:
-    store = KeyStore(env)
+def _login(opts: LoginOptions, out: Output, ctx: Context, stdin: IO[str]) -> None:
+    store = KeyStore(ctx.env)
     if not store.enabled:
         raise UsageError(
             "login stores secrets in the system keyring, which is turned off "
@@ -138,12 +137,12 @@ def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[st
         )
     backend = store.backend_name()
     store.get("oauth.token")  # fails now, before any question, if the keyring is unusable
-    path = config_path(env)
+    path = config_path(ctx.env)
     cfg = cfgmod.load(path)
-    settings = resolve(Flags(service=opts.service, api=opts.api), env, cfg)
+    settings = resolve(Flags(service=opts.service, api=opts.api), ctx.env, cfg)
     for url in (settings.target.verify_url, *settings.oauth_urls.values()):
-        check_plain_http(url, (), allowed_by_env(env))
-    inp = _Input(opts, stdin)
+        check_plain_http(url, (), allowed_by_env(ctx.env))
+    inp = _Input(opts, stdin, ctx.prompt, ctx.env)
     secrets: dict[str, str] = {}
     settings_to_write: dict[str, str] = {}
     who: str | None = None
@@ -151,20 +150,20 @@ def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[st
     # Without --service only the OAuth tokens are stored: they serve both services.
     chosen = settings.provider.name if opts.service else None
     if chosen == "imgly" and settings.target.api == 1:
-        username = _pick("username", inp, env, cfg, flag=opts.username)
-        password = _pick("password", inp, env, cfg)
+        username = _pick("username", inp, ctx, cfg, flag=opts.username)
+        password = _pick("password", inp, ctx, cfg)
         out.add_secrets([password])
         secrets["imgly.password"] = password
         settings_to_write["imgly.username"] = username
         who = username
         out.info("img.ly API 1 cannot check a password without uploading; stored as given.")
     else:
-        consumer_key = _pick("consumer_key", inp, env, cfg, flag=opts.consumer_key)
-        consumer_secret = _pick("consumer_secret", inp, env, cfg, store=store)
+        consumer_key = _pick("consumer_key", inp, ctx, cfg, flag=opts.consumer_key)
+        consumer_secret = _pick("consumer_secret", inp, ctx, cfg, store=store)
         out.add_secrets([consumer_secret])
-        if opts.token or env.get("PIXUP_OAUTH_TOKEN"):
-            token = _pick("token", inp, env, cfg, flag=opts.token)
-            token_secret = _pick("token_secret", inp, env, cfg)
+        if opts.token or ctx.env.get("PIXUP_OAUTH_TOKEN"):
+            token = _pick("token", inp, ctx, cfg, flag=opts.token)
+            token_secret = _pick("token_secret", inp, ctx, cfg)
         else:
             token, token_secret = _pin_flow(settings, consumer_key, consumer_secret, inp, out, opts)
         out.add_secrets([token, token_secret])
@@ -178,7 +177,7 @@ def _login(opts: LoginOptions, out: Output, env: Mapping[str, str], stdin: IO[st
         )
         settings_to_write["oauth.consumer_key"] = consumer_key
         if chosen == "twitrpix":
-            api_key = _pick("api_key", inp, env, cfg)
+            api_key = _pick("api_key", inp, ctx, cfg)
             out.add_secrets([api_key])
             secrets["twitrpix.api_key"] = api_key
 
@@ -273,7 +272,7 @@ def _pin_flow(
     out.info("Open this page, authorize pixup, and enter the PIN it shows:")
     # The URL is the one thing a script needs from this step: it goes to stdout.
     out.line(authorize)
-    if opts.browser and inp.interactive and _has_display():
+    if opts.browser and inp.interactive and inp.display:
         import webbrowser
 
         webbrowser.open(authorize)
@@ -296,10 +295,10 @@ def _pin_flow(
     return access["oauth_token"], access["oauth_token_secret"]
 
 
-def _has_display() -> bool:
+def _has_display(env: Mapping[str, str]) -> bool:
     # Without a display webbrowser may start a text browser in this very terminal.
     return sys.platform in ("darwin", "win32") or bool(
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
     )
 
 
@@ -354,13 +353,13 @@ LOGOUT = {
 }
 
 
-def logout(service: str | None, out: Output, env: Mapping[str, str]) -> int:
+def logout(service: str | None, out: Output, ctx: Context) -> int:
     try:
         name = providers.get(service).name if service else None
         secret_names, config_keys = LOGOUT[name]
-        store = KeyStore(env)
+        store = KeyStore(ctx.env)
         removed = [n for n in secret_names if store.delete(n)]
-        path = config_path(env)
+        path = config_path(ctx.env)
         if any(cfgmod.load(path).get(k) is not None for k in config_keys):
 
             def drop(c: cfgmod.ConfigFile) -> None:
@@ -382,9 +381,9 @@ def logout(service: str | None, out: Output, env: Mapping[str, str]) -> int:
     return 0
 
 
-def status(out: Output, env: Mapping[str, str]) -> int:
+def status(out: Output, ctx: Context) -> int:
     try:
-        report = _status(env)
+        report = _status(ctx)
     except PixupError as err:
         out.error(err)
         if out.json_mode:
@@ -411,9 +410,9 @@ def status(out: Output, env: Mapping[str, str]) -> int:
     return 0
 
 
-def _status(env: Mapping[str, str]) -> dict[str, Any]:
-    cfg = cfgmod.load(config_path(env))
-    store = KeyStore(env)
+def _status(ctx: Context) -> dict[str, Any]:
+    cfg = ctx.config()
+    store = KeyStore(ctx.env)
     ring: dict[str, Any] = {
         "enabled": store.enabled,
         "backend": None,
@@ -431,11 +430,11 @@ def _status(env: Mapping[str, str]) -> dict[str, Any]:
         ring["error"] = "turned off (--no-keyring or PIXUP_NO_KEYRING)"
     services: dict[str, Any] = {}
     for p in providers.all_providers():
-        default_api = resolve(Flags(service=p.name), env, cfg).target.api
+        default_api = resolve(Flags(service=p.name), ctx.env, cfg).target.api
         apis: dict[str, Any] = {}
         for api in p.apis:
             names = p.required_credentials(api, False)
-            found = credmod.lookup(names, env, cfg, store)
+            found = credmod.lookup(names, ctx.env, cfg, store)
             apis[str(api)] = {
                 "ready": not found.missing,
                 "missing": found.missing,

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 
 from pixup import output, transport
 from pixup.commands.common import load_settings
+from pixup.context import Context
 from pixup.errors import NetworkError, PixupError, ServerError
 from pixup.output import Output
 from pixup.settings import Flags
 
 
-def run(flags: Flags, out: Output, env: Mapping[str, str]) -> int:
+def run(flags: Flags, out: Output, ctx: Context) -> int:
     service: str | None = flags.service
     endpoint: str | None = flags.endpoint
     latency: float | None = None
     try:
-        settings = load_settings(flags, env)
+        settings = load_settings(flags, ctx)
         provider, target = settings.provider, settings.target
         service, endpoint = provider.name, target.base
         spec = provider.build_ping(target)

@@ -3,24 +3,23 @@ export and remove them, and set their secrets."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from pixup import config as cfgmod
 from pixup import providers
+from pixup.context import Context, run_guarded
 from pixup.errors import UsageError
-from pixup.output import Output, guarded
-from pixup.paths import config_path, providers_dir
+from pixup.output import Output
+from pixup.paths import providers_dir
 from pixup.providers.custom import CustomProvider, Definition, from_toml
 from pixup.values import env_prefix
 
 HEADER = "# A pixup provider (see `pixup provider show {name}` and the README).\n"
 
 
-def _path(name: str, env: Mapping[str, str]) -> Path:
-    return providers_dir(env) / f"{name}.toml"
+def _path(name: str, ctx: Context) -> Path:
+    return providers_dir(ctx.env) / f"{name}.toml"
 
 
 def _dump(definition: Definition) -> str:
@@ -36,7 +35,7 @@ def _custom(name: str) -> CustomProvider:
     return provider
 
 
-def add(file: Path, name: str | None, force: bool, out: Output, env: Mapping[str, str]) -> int:
+def add(file: Path, name: str | None, force: bool, out: Output, ctx: Context) -> int:
     def action() -> None:
         from pixup.keystore import KeyStore
         from pixup.providers import sxcu
@@ -51,14 +50,14 @@ def add(file: Path, name: str | None, force: bool, out: Output, env: Mapping[str
             imported = sxcu.convert(raw, file.name, name)
         definition = imported.definition
         CustomProvider(definition)  # every template checked before anything is written
-        target = _path(definition.name, env)
+        target = _path(definition.name, ctx)
         if definition.name in providers.BUILTIN:
             raise UsageError(f"{definition.name} is a built-in provider; pass --name")
         if target.exists() and not force:
             raise UsageError(
                 f"a provider named {definition.name} exists ({target}); --force replaces it"
             )
-        store = KeyStore(env)
+        store = KeyStore(ctx.env)
         moved = {f"{definition.name}.{k}": v for k, v in imported.secrets.items()}
         out.add_secrets(imported.secrets.values())
         if moved and store.enabled:
@@ -96,7 +95,7 @@ def add(file: Path, name: str | None, force: bool, out: Output, env: Mapping[str
                 f"so they were not stored: set {', '.join(env_names)} in the environment"
             )
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
 def _native(raw: bytes, file: Path, name: str | None) -> Any:
@@ -115,7 +114,7 @@ def _native(raw: bytes, file: Path, name: str | None) -> Any:
         raise ConfigError(f"{file.name}: {exc.message}") from None
 
 
-def list_(out: Output, env: Mapping[str, str]) -> int:
+def list_(out: Output, ctx: Context) -> int:
     def action() -> None:
         rows: list[dict[str, Any]] = []
         for p in providers.all_providers():
@@ -125,7 +124,7 @@ def list_(out: Output, env: Mapping[str, str]) -> int:
                     "name": p.name,
                     "title": p.title,
                     "builtin": not custom,
-                    "path": str(_path(p.name, env)) if custom else None,
+                    "path": str(_path(p.name, ctx)) if custom else None,
                     "error": None,
                 }
             )
@@ -139,26 +138,26 @@ def list_(out: Output, env: Mapping[str, str]) -> int:
             detail = (row["error"] and f"BROKEN: {row['error']}") or row["title"]
             out.line(f"{row['name']:<16} {kind:<9} {detail}")
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
-def show(name: str, out: Output, env: Mapping[str, str]) -> int:
+def show(name: str, out: Output, ctx: Context) -> int:
     def action() -> None:
         provider = _custom(name)
         definition = provider.definition
-        status = _secret_status(provider, env)
+        status = _secret_status(provider, ctx)
         if out.json_mode:
             out.json(
                 {
                     "ok": True,
                     "provider": provider.name,
-                    "path": str(_path(provider.name, env)),
+                    "path": str(_path(provider.name, ctx)),
                     "definition": definition.to_toml(),
                     "secrets": status,
                 }
             )
             return
-        out.line(f"# {_path(provider.name, env)}")
+        out.line(f"# {_path(provider.name, ctx)}")
         out.line(_dump(definition).rstrip("\n"))
         for secret, source in status.items():
             where = source or (
@@ -167,19 +166,19 @@ def show(name: str, out: Output, env: Mapping[str, str]) -> int:
             )
             out.line(f"# secret {secret}: {where}")
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
-def _secret_status(provider: CustomProvider, env: Mapping[str, str]) -> dict[str, str | None]:
+def _secret_status(provider: CustomProvider, ctx: Context) -> dict[str, str | None]:
     from pixup import credentials
     from pixup.keystore import KeyStore
 
     names = [provider.credential_name(s) for s in provider.definition.secrets]
-    found = credentials.lookup(names, env, cfgmod.load(config_path(env)), KeyStore(env))
+    found = credentials.lookup(names, ctx.env, ctx.config(), KeyStore(ctx.env))
     return {s: found.sources.get(provider.credential_name(s)) for s in provider.definition.secrets}
 
 
-def export(name: str, dest: Path | None, out: Output, env: Mapping[str, str]) -> int:
+def export(name: str, dest: Path | None, out: Output, ctx: Context) -> int:
     def action() -> None:
         text = _dump(_custom(name).definition)
         if dest is None:
@@ -188,21 +187,21 @@ def export(name: str, dest: Path | None, out: Output, env: Mapping[str, str]) ->
             cfgmod.write_private(dest, text.encode("utf-8"))
             out.info(f"wrote {dest}")
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
-def remove(name: str, out: Output, env: Mapping[str, str]) -> int:
+def remove(name: str, out: Output, ctx: Context) -> int:
     def action() -> None:
         from pixup.keystore import KeyringUnavailable, KeyStore
 
         if name.lower() in providers.broken():
             # A file that does not load can still be removed (its secrets are unknown).
-            _unlink(_path(name.lower(), env))
+            _unlink(_path(name.lower(), ctx))
             out.info(f"removed the broken provider file of {name.lower()}")
             return
         provider = _custom(name)
-        _unlink(_path(provider.name, env))
-        store = KeyStore(env)
+        _unlink(_path(provider.name, ctx))
+        store = KeyStore(ctx.env)
         removed: list[str] = []
         if store.enabled:
             try:
@@ -216,7 +215,7 @@ def remove(name: str, out: Output, env: Mapping[str, str]) -> int:
         else:
             out.info(f"removed provider {provider.name} and {len(removed)} secret(s)")
 
-    return guarded(out, action)
+    return run_guarded(out, action)
 
 
 def _unlink(path: Path) -> None:
@@ -227,7 +226,7 @@ def _unlink(path: Path) -> None:
 
 
 def set_secret(
-    name: str, secret: str, out: Output, env: Mapping[str, str], stdin: IO[str] | None = None
+    name: str, secret: str, out: Output, ctx: Context, stdin: IO[str] | None = None
 ) -> int:
     def action() -> None:
         from pixup.keystore import KeyStore
@@ -236,19 +235,16 @@ def set_secret(
         if secret not in provider.definition.secrets:
             declared = ", ".join(provider.definition.secrets) or "none"
             raise UsageError(f"{provider.name} has no secret {secret!r} (it has: {declared})")
-        store = KeyStore(env)
+        store = KeyStore(ctx.env)
         if not store.enabled:
             raise UsageError(
                 "the keyring is turned off (--no-keyring or PIXUP_NO_KEYRING); set "
                 f"{env_prefix(provider.name)}_{secret.upper()} instead"
             )
-        source = stdin or sys.stdin
-        if source.isatty():
-            import typer
-
-            value = typer.prompt(f"{provider.name} {secret}", hide_input=True, err=True)
+        if ctx.prompt.available:
+            value = ctx.prompt.text(f"{provider.name} {secret}", secret=True)
         else:
-            value = source.readline()
+            value = (stdin or ctx.stdin).readline()
         value = value.strip()
         if not value:
             raise UsageError("no value given (type it at the prompt, or pipe it on stdin)")
@@ -258,4 +254,4 @@ def set_secret(
         else:
             out.info(f"stored {provider.name} {secret} in the keyring")
 
-    return guarded(out, action)
+    return run_guarded(out, action)

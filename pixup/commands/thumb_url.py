@@ -6,15 +6,14 @@ This path must stay light: no requests, no XML parser, no keyring, no rich.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from dataclasses import replace
 from urllib.parse import urlsplit
 
 from pixup import config as cfgmod
 from pixup import providers
+from pixup.context import Context
 from pixup.errors import PixupError, UsageError
 from pixup.output import Output
-from pixup.paths import config_path
 from pixup.providers.base import Provider, Target, check_media_id
 from pixup.settings import Flags, resolve
 
@@ -25,10 +24,10 @@ def run(
     size: str | None,
     style: str,
     out: Output,
-    env: Mapping[str, str],
+    ctx: Context,
 ) -> int:
     try:
-        obj = build(id_or_url, flags, size, env)
+        obj = build(id_or_url, flags, size, ctx)
     except PixupError as err:
         out.error(err)
         if out.json_mode:
@@ -43,10 +42,8 @@ def run(
     return 0
 
 
-def build(
-    id_or_url: str, flags: Flags, size: str | None, env: Mapping[str, str]
-) -> dict[str, str | bool]:
-    config = cfgmod.load(config_path(env))
+def build(id_or_url: str, flags: Flags, size: str | None, ctx: Context) -> dict[str, str | bool]:
+    config = ctx.config()
     text = id_or_url.strip()
     is_url = "://" in text
     if is_url:
@@ -61,9 +58,9 @@ def build(
         media_id = check_media_id(text)
 
     if is_url:
-        provider, target = _owner(text, flags, env, config)
+        provider, target = _owner(text, flags, ctx, config)
     else:
-        settings = resolve(flags, env, config)
+        settings = resolve(flags, ctx.env, config)
         provider, target = settings.provider, settings.target
     chosen = provider.check_size(size or provider.default_thumb_size)
     thumb = provider.thumb_url(target, media_id, chosen)
@@ -81,7 +78,7 @@ def build(
 
 
 def _owner(
-    url: str, flags: Flags, env: Mapping[str, str], config: cfgmod.ConfigFile
+    url: str, flags: Flags, ctx: Context, config: cfgmod.ConfigFile
 ) -> tuple[Provider, Target]:
     """The service and base URL a media URL belongs to.
 
@@ -93,7 +90,7 @@ def _owner(
     candidates = [providers.get(flags.service)] if flags.service else providers.all_providers()
     matches: list[tuple[Provider, Target]] = []
     for p in candidates:
-        configured = resolve(Flags(service=p.name, endpoint=flags.endpoint), env, config).target
+        configured = resolve(Flags(service=p.name, endpoint=flags.endpoint), ctx.env, config).target
         if host in p.hosts:
             matches.append((p, replace(configured, base_url=p.default_base_url)))
         elif p.owns_url(url, configured):
@@ -102,12 +99,12 @@ def _owner(
         if matches:
             return matches[0]
         p = candidates[0]
-        configured = resolve(flags, env, config).target
+        configured = resolve(flags, ctx.env, config).target
         origin = urlsplit(url)._replace(path="", query="", fragment="").geturl()
         return p, replace(configured, base_url=origin)
     if len(matches) == 1:
         return matches[0]
-    default = resolve(Flags(endpoint=flags.endpoint), env, config).provider
+    default = resolve(Flags(endpoint=flags.endpoint), ctx.env, config).provider
     for p, target in matches:
         if p is default:
             return p, target

@@ -12,19 +12,19 @@ import contextlib
 import os
 import random
 import stat
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pixup import output, transport
-from pixup.commands.common import at_terminal, load_settings, with_credentials
-from pixup.errors import PixupError, RejectedError, UsageError
+from pixup.commands.common import load_settings, with_credentials
+from pixup.context import Context
+from pixup.errors import ExitStatus, PixupError, RejectedError, UsageError
 from pixup.history import HistoryUnavailable, Ledger, Record, sha256_of
 from pixup.media import SNIFF_BYTES, sniff_type
 from pixup.models import Media, RequestSpec, UploadOptions, UploadParams, UploadResult
@@ -81,7 +81,7 @@ def run(
     flags: Flags,
     opts: UploadOptions,
     out: Output,
-    env: Mapping[str, str],
+    ctx: Context,
     batch: Batch | None = None,
     stdin: IO[bytes] | None = None,
 ) -> int:
@@ -89,24 +89,24 @@ def run(
     names = [str(f) for f in files]
     settings: Settings | None = None
     try:
-        _check_batch(names, batch, stdin)
-        settings = load_settings(flags, env)
+        _check_batch(names, batch, ctx)
+        settings = load_settings(flags, ctx)
         _check_message(opts.message, out)
         provider = settings.provider
-        interactive = at_terminal() and not out.json_mode and STDIN not in names
+        interactive = ctx.prompt.available and not out.json_mode and STDIN not in names
         settings = with_credentials(
             settings,
             provider.required_credentials(settings.target.api, opts.post),
-            env,
+            ctx,
             interactive=interactive,
         )
         if interactive and isinstance(provider, CustomProvider):
-            provider.ask = terminal_ask()
+            provider.ask = terminal_ask(ctx.prompt)
         out.add_secrets(settings.credentials.secret_values())
         check_plain_http(
             settings.target.base_url,
             provider.hosts,
-            batch.allow_insecure_http or allowed_by_env(env),
+            batch.allow_insecure_http or allowed_by_env(ctx.env),
         )
     except PixupError as err:
         out.error(err)
@@ -117,19 +117,19 @@ def run(
                 out.json(output.upload_failed(service, api, name, err))
         return err.exit_code
 
-    with _spooled_stdin(names, stdin) as stdin_path:
+    with _spooled_stdin(names, stdin or ctx.stdin_bytes()) as stdin_path:
         paths = [stdin_path if n == STDIN and stdin_path else Path(n) for n in names]
-        return _run_batch(names, paths, settings, opts, out, batch, env)
+        return _run_batch(names, paths, settings, opts, out, batch, ctx)
 
 
-def _check_batch(names: list[str], batch: Batch, stdin: IO[bytes] | None) -> None:
+def _check_batch(names: list[str], batch: Batch, ctx: Context) -> None:
     if not 1 <= batch.jobs <= 64:
         raise UsageError("-j/--jobs must be between 1 and 64")
     if not 0 <= batch.retries <= 10:
         raise UsageError("--retries must be between 0 and 10")
     if names.count(STDIN) > 1:
         raise UsageError("'-' (standard input) can be given only once")
-    if STDIN in names and _isatty(stdin or sys.stdin.buffer):
+    if STDIN in names and ctx.term.stdin_tty:
         raise UsageError("'-' reads the image from standard input, but that is a terminal")
     if batch.filename is not None and STDIN not in names:
         raise UsageError("--filename names the upload read from '-' (standard input)")
@@ -142,7 +142,7 @@ def _run_batch(
     opts: UploadOptions,
     out: Output,
     batch: Batch,
-    env: Mapping[str, str],
+    ctx: Context,
 ) -> int:
     sizes = [_size(p) for p in paths]
     local = threading.local()
@@ -157,7 +157,7 @@ def _run_batch(
                 sessions.append(local.session)
         return local.session  # type: ignore[no-any-return]
 
-    ledger = _open_ledger(settings, out, batch, env)
+    ledger = _open_ledger(settings, out, batch, ctx)
     recording = ledger if batch.history and settings.history else None
     first_failure = 0
     done = 0
@@ -188,7 +188,7 @@ def _run_batch(
             f"interrupted: {done} of {len(names)} files reported; uploads already under way "
             "finish or time out, the rest were not started"
         )
-        return 130
+        return ExitStatus.INTERRUPTED
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         for s in sessions:
@@ -198,14 +198,12 @@ def _run_batch(
     return first_failure
 
 
-def _open_ledger(
-    settings: Settings, out: Output, batch: Batch, env: Mapping[str, str]
-) -> Ledger | None:
+def _open_ledger(settings: Settings, out: Output, batch: Batch, ctx: Context) -> Ledger | None:
     """The history, or None: a database that cannot be used never stops an upload."""
     if batch.dry_run or not (batch.skip_existing or (batch.history and settings.history)):
         return None
     try:
-        return Ledger.open(env)
+        return Ledger.open(ctx.env)
     except HistoryUnavailable as exc:
         out.warn_once(f"the upload history cannot be used ({exc}); uploading without it")
         return None
@@ -460,13 +458,12 @@ def _check_message(message: str | None, out: Output) -> None:
 
 
 @contextlib.contextmanager
-def _spooled_stdin(names: list[str], stdin: IO[bytes] | None) -> Iterator[Path | None]:
+def _spooled_stdin(names: list[str], source: IO[bytes]) -> Iterator[Path | None]:
     """Standard input copied to a temporary file on disk (never into memory), so it can be
     checked before sending and streamed with a known length like any file."""
     if STDIN not in names:
         yield None
         return
-    source = stdin or sys.stdin.buffer
     fd, name = tempfile.mkstemp(prefix="pixup-stdin-")
     try:
         with os.fdopen(fd, "wb") as spool:
@@ -483,13 +480,6 @@ def _size(path: Path) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
-
-
-def _isatty(stream: object) -> bool:
-    try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
-    except (AttributeError, ValueError):
-        return False
 
 
 def _mib(size: int) -> str:

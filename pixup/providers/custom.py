@@ -64,6 +64,7 @@ from pixup.providers.base import (
 from pixup.values import parse_size
 
 if TYPE_CHECKING:
+    from pixup.context import Prompter
     from pixup.models import (
         Credentials,
         PingResult,
@@ -493,7 +494,7 @@ class CustomProvider(Provider):
         return (urlsplit(url).hostname or "").lower() in self.hosts
 
 
-def terminal_ask() -> syntax.Ask:
+def terminal_ask(prompt: Prompter) -> syntax.Ask:
     """Answers for ``{prompt}`` and ``{select}`` from the person at the terminal, asked
     once per run (not once per file) and one at a time (uploads run in threads)."""
     import threading
@@ -502,19 +503,14 @@ def terminal_ask() -> syntax.Ask:
     answers: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def ask(title: str, default: str, choices: list[str] | None) -> str | None:
-        import typer
-
         key = (title, tuple(choices or ()))
         with lock:
             if key not in answers:
-                if choices:
-                    label = f"{title} ({' / '.join(choices)})"
-                    answer = ""
-                    while answer not in choices:
-                        answer = typer.prompt(label, default=choices[0], err=True)
-                else:
-                    answer = typer.prompt(title, default=default, err=True)
-                answers[key] = answer
+                answers[key] = (
+                    prompt.choose(title, choices)
+                    if choices
+                    else prompt.text(title, default=default)
+                )
             return answers[key]
 
     return ask

@@ -1,7 +1,7 @@
 """Generate the shell completions and the man page from the CLI definition itself.
 
-    python -m pixup.docs            # rewrite completions/ and man/pixup.1
-    python -m pixup.docs --check    # exit 1 if a committed file is stale
+    python tools/gen_docs.py            # rewrite completions/ and man/pixup.1
+    python tools/gen_docs.py --check    # exit 1 if a committed file is stale
 
 The tests run the check, so a change to a command or option that is not regenerated
 fails the suite.
@@ -17,6 +17,7 @@ from typing import Any
 
 from pixup import __version__
 
+# A development tool: run from a checkout, beside the package it documents.
 ROOT = Path(__file__).resolve().parent.parent
 SHELLS = {
     "bash": "completions/pixup.bash",
@@ -191,7 +192,7 @@ def main(argv: list[str]) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
     if check and stale:
-        sys.stderr.write(f"stale: {', '.join(stale)} (run: python -m pixup.docs)\n")
+        sys.stderr.write(f"stale: {', '.join(stale)} (run: python tools/gen_docs.py)\n")
         return 1
     for rel in stale:
         print(f"wrote {rel}")

@@ -4,6 +4,8 @@ Nothing heavy is imported at module level: `pixup --help` and `pixup thumb-url` 
 pay for requests, rich or keyring.
 """
 
+import functools
+import inspect
 import os
 import sys
 from collections.abc import Mapping
@@ -506,84 +508,109 @@ def config_list(json_mode: ConfigJsonOpt = False) -> None:
     raise typer.Exit(config_cmd.list_(_output(json_mode), _ctx()))
 
 
-@config_app.command(
-    "login",
-    epilog="Examples: pixup config login --service twitrpix ; "
-    "pixup config login --service imgly --api 1 --username alice --password-stdin < pw.txt ; "
-    "pixup config login --token 42-abc --token-secret-stdin < secret.txt",
-)
-def config_login(
+LOGIN_HELP = """Log in once and keep the secrets in the system keyring.
+
+    Each service declares what its login takes: OAuth uses a PIN flow (pixup prints a
+    page to open, you authorize it and type the PIN); an API key, or a user name and
+    password, are stored as given. Without --service, the OAuth account the built-in
+    services share. Secrets are asked for at the terminal with hidden input, or read from
+    stdin with one --*-stdin option.
+    """
+
+
+class _LoginCommand:
+    """`config login`, whose credential options (--consumer-key, --password-stdin, ...)
+    come from the providers' declarations. Typer reads the signature when it builds the
+    command, so the providers are imported only by runs that build it."""
+
+    __name__ = "config_login"
+    __qualname__ = "config_login"
+    __module__ = __name__
+
+    @functools.cached_property
+    def _credential_params(self) -> list[inspect.Parameter]:
+        from pixup.commands.login import login_credentials
+
+        params: list[inspect.Parameter] = []
+        for spec in login_credentials():
+            if spec.flag:
+                option = typer.Option(
+                    spec.flag, metavar=spec.name.upper(), help=spec.flag_help or spec.label
+                )
+                params.append(_keyword(spec.name, Annotated[str | None, option], None))
+        for spec in login_credentials():
+            if spec.stdin_option:
+                option = typer.Option(
+                    spec.stdin_option, help=f"Read the {spec.label} from standard input."
+                )
+                params.append(_keyword(f"{spec.name}_stdin", Annotated[bool, option], False))
+        return params
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        static = inspect.signature(_login_options).parameters.values()
+        return inspect.Signature([*static, *self._credential_params])
+
+    @property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        return {p.name: p.annotation for p in self.__signature__.parameters.values()}
+
+    def __call__(self, **given: Any) -> None:
+        from pixup.commands import login as cmd
+        from pixup.errors import UsageError
+
+        out = _output(given["json_mode"])
+        specs = cmd.login_credentials()
+        chosen = [c.name for c in specs if c.stdin_option and given.get(f"{c.name}_stdin")]
+        if len(chosen) > 1:
+            out.error(UsageError("only one --*-stdin option can be used at a time"))
+            raise typer.Exit(UsageError.exit_code)
+        opts = cmd.LoginOptions(
+            service=given["service"],
+            api=given["api"],
+            values={c.name: given[c.name] for c in specs if c.flag and given.get(c.name)},
+            stdin_secret=chosen[0] if chosen else None,
+            account=given["account"],
+            browser=not given["no_browser"],
+        )
+        raise typer.Exit(cmd.login(opts, out, _ctx()))
+
+
+def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+    )
+
+
+def _login_options(
     service: ServiceOpt = None,
     api: Annotated[
         int | None,
         typer.Option("--api", metavar="1|2", autocompletion=_complete_api, help="API version."),
     ] = None,
-    consumer_key: Annotated[
-        str | None,
+    account: Annotated[
+        bool,
         typer.Option(
-            "--consumer-key", metavar="KEY", help="Your Twitter application's consumer key."
+            "--account",
+            help="Log in as your account at the service (its OAuth flow), where it also "
+            "takes anonymous uploads.",
         ),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token", metavar="TOKEN", help="Store this access token instead of the PIN flow."
-        ),
-    ] = None,
-    username: Annotated[
-        str | None, typer.Option("--username", metavar="NAME", help="img.ly API 1 user name.")
-    ] = None,
-    consumer_secret_stdin: Annotated[
-        bool, typer.Option("--consumer-secret-stdin", help="Read the consumer secret from stdin.")
-    ] = False,
-    token_secret_stdin: Annotated[
-        bool, typer.Option("--token-secret-stdin", help="Read the token secret from stdin.")
-    ] = False,
-    api_key_stdin: Annotated[
-        bool, typer.Option("--api-key-stdin", help="Read the TwitrPix API key from stdin.")
-    ] = False,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the img.ly API 1 password from stdin.")
     ] = False,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Do not open the authorize page in a browser.")
     ] = False,
     json_mode: ConfigJsonOpt = False,
 ) -> None:
-    """Log in once and keep the secrets in the system keyring.
+    """The options of `config login` that every login has."""
 
-    OAuth (both services) uses the PIN flow: pixup prints a page to open, you authorize it
-    and type the PIN. --service twitrpix also stores the API key; --service imgly --api 1
-    stores a user name and password instead. Secrets are asked for at the terminal with
-    hidden input, or read from stdin with one --*-stdin option.
-    """
-    from pixup.commands import login as cmd
-    from pixup.errors import UsageError
 
-    out = _output(json_mode)
-    chosen = [
-        name
-        for name, flag in (
-            ("consumer-secret", consumer_secret_stdin),
-            ("token-secret", token_secret_stdin),
-            ("api-key", api_key_stdin),
-            ("password", password_stdin),
-        )
-        if flag
-    ]
-    if len(chosen) > 1:
-        out.error(UsageError("only one --*-stdin option can be used at a time"))
-        raise typer.Exit(UsageError.exit_code)
-    opts = cmd.LoginOptions(
-        service=service,
-        api=api,
-        consumer_key=consumer_key,
-        token=token,
-        username=username,
-        stdin_secret=chosen[0] if chosen else None,
-        browser=not no_browser,
-    )
-    raise typer.Exit(cmd.login(opts, out, _ctx()))
+config_app.command(
+    "login",
+    help=LOGIN_HELP,
+    epilog="Examples: pixup config login --service twitrpix ; "
+    "pixup config login --service imgly --api 1 --username alice --password-stdin < pw.txt ; "
+    "pixup config login --token 42-abc --token-secret-stdin < secret.txt",
+)(_LoginCommand())
 
 
 @config_app.command("logout")

@@ -18,19 +18,12 @@ from pixup.values import (
     api_choice,
     choice,
     env_prefix,
-    parse_name,
     parse_request_url,
     parse_size,
     parse_switch,
     parse_timeout,
     parse_url,
 )
-
-OAUTH_DEFAULTS = {
-    "oauth.request_token_url": "https://api.twitter.com/oauth/request_token",
-    "oauth.authorize_url": "https://api.twitter.com/oauth/authorize",
-    "oauth.access_token_url": "https://api.twitter.com/oauth/access_token",
-}
 
 
 def parse_service(text: str) -> str:
@@ -50,28 +43,6 @@ GENERAL = (
     KeySpec("service", parse_service, "the default service", "PIXUP_SERVICE"),
     KeySpec("timeout", parse_timeout, "network timeout in seconds", "PIXUP_TIMEOUT"),
     KeySpec("history", parse_switch, "record uploads in the history (on/off)", "PIXUP_HISTORY"),
-    KeySpec(
-        "oauth.verify_credentials_url",
-        parse_url,
-        "the OAuth Echo provider (verify-credentials) URL",
-        "PIXUP_OAUTH_VERIFY_CREDENTIALS_URL",
-    ),
-    *(
-        KeySpec(
-            key,
-            parse_url,
-            f"OAuth provider: {key.split('.')[1]}",
-            "PIXUP_" + key.upper().replace(".", "_"),
-        )
-        for key in OAUTH_DEFAULTS
-    ),
-    KeySpec(
-        "oauth.consumer_key",
-        parse_name,
-        "your Twitter application's consumer key (not secret)",
-        "PIXUP_OAUTH_CONSUMER_KEY",
-    ),
-    KeySpec("imgly.username", parse_name, "img.ly API 1 user name", "PIXUP_USERNAME"),
 )
 
 
@@ -100,9 +71,12 @@ def _provider_keys(p: Provider) -> list[KeySpec]:
 
 @lru_cache(maxsize=4)
 def _specs(names: tuple[str, ...]) -> dict[str, KeySpec]:
-    specs = list(GENERAL)
-    for name in names:
-        specs += _provider_keys(providers.get(name))
+    chosen = [providers.get(name) for name in names]
+    # What providers share (the OAuth endpoints and consumer key) comes once, before the
+    # keys of each provider.
+    specs = [*GENERAL, *(k for p in chosen for k in p.config_keys())]
+    for p in chosen:
+        specs += _provider_keys(p)
     return {s.name: s for s in specs}
 
 

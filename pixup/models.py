@@ -7,7 +7,7 @@ Nothing here imports requests: a provider builds a :class:`RequestSpec` and pars
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,29 +16,20 @@ from pixup.errors import REDACTED
 
 @dataclass(frozen=True)
 class Credentials:
-    """Everything secret or account-bound a provider may need. ``repr`` shows no value."""
+    """The credentials one upload needs, by the names its provider declared them under
+    (see pixup.specs.CredentialSpec). ``repr`` shows no value."""
 
-    api_key: str | None = field(default=None, repr=False)
-    consumer_key: str | None = field(default=None, repr=False)
-    consumer_secret: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
-    token_secret: str | None = field(default=None, repr=False)
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    # The secrets of custom providers, by credential name ("<provider>.<secret>").
-    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+    values: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # The names whose values are not secret (a user name): they may be shown in
+    # --dry-run and -v output. Every other value is redacted everywhere.
+    public: frozenset[str] = frozenset()
 
-    # Credentials that are not secret: they may be shown in --dry-run and -v output.
-    PUBLIC = frozenset({"username"})
+    def __getitem__(self, name: str) -> str:
+        return self.values.get(name) or ""
 
     def secret_values(self) -> list[str]:
         """Values that must never appear in any output, longest first."""
-        values = [
-            getattr(self, f.name)
-            for f in fields(self)
-            if f.name not in self.PUBLIC and f.name != "extra" and getattr(self, f.name)
-        ]
-        values += [v for v in self.extra.values() if v]
+        values = [v for k, v in self.values.items() if k not in self.public and v]
         return sorted(values, key=len, reverse=True)
 
 

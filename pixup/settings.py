@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from pixup import config as cfgmod
 from pixup import keys, providers
 from pixup.errors import ConfigError, UsageError
-from pixup.oauth_echo import DEFAULT_VERIFY_URL
 from pixup.providers.base import Provider, Target
 
 if TYPE_CHECKING:
@@ -42,8 +41,6 @@ class Settings:
     max_size: int | None = None
     history: bool = True
     sources: dict[str, str] = field(default_factory=dict)
-    # The OAuth 1.0a provider's request_token, authorize and access_token URLs.
-    oauth_urls: dict[str, str] = field(default_factory=dict)
     # Filled in only by commands that send something (pixup.commands.common.with_credentials):
     # thumb-url and config never pay for pixup.models.
     found_credentials: Credentials | None = field(default=None, repr=False)
@@ -100,20 +97,15 @@ def resolve(
     api = provider.check_api(r.pick(f"{prefix}.api", flags.api, "--api", provider.default_api))
     fmt = r.pick(f"{prefix}.format", flags.format, "--format", "json")
     base = r.pick(f"{prefix}.url", flags.endpoint, "--endpoint", provider.default_base_url)
-    verify = r.pick("oauth.verify_credentials_url", None, "", DEFAULT_VERIFY_URL)
     timeout = r.pick("timeout", flags.timeout, "--timeout", DEFAULT_TIMEOUT)
     max_size = r.pick(f"{prefix}.max_size", flags.max_size, "--max-size", provider.max_size)
     history = r.pick("history", None, "", True)
-    oauth_urls = {
-        key.split(".")[1]: r.pick(key, None, "", default)
-        for key, default in keys.OAUTH_DEFAULTS.items()
-    }
+    options = {k.name: r.pick(k.name, None, "", k.default) for k in provider.option_keys()}
     return Settings(
         provider=provider,
-        target=Target(base_url=base, api=api, format=fmt, verify_url=verify),
+        target=Target(base_url=base, api=api, format=fmt, options=options),
         timeout=timeout,
         max_size=max_size,
         history=history,
         sources=r.sources,
-        oauth_urls=oauth_urls,
     )

@@ -14,6 +14,7 @@ from pixup import config as cfgmod
 from pixup import keys
 from pixup.errors import ConfigError, UsageError
 from pixup.oauth_echo import DEFAULT_VERIFY_URL
+from pixup.providers.twitter_account import VERIFY_KEY
 from pixup.settings import Flags, resolve
 
 
@@ -103,7 +104,7 @@ def test_precedence_flag_over_env_over_config_over_default(tmp_path: Path) -> No
         2,
     )
     assert s.sources["imgly.url"] == "config" and s.sources["imgly.api"] == "default"
-    assert s.target.verify_url == DEFAULT_VERIFY_URL
+    assert s.target.options[VERIFY_KEY] == DEFAULT_VERIFY_URL
 
     env = {"PIXUP_IMGLY_URL": "http://from-env", "PIXUP_IMGLY_API": "1"}
     s = resolve(Flags(), env, cfg)

@@ -15,9 +15,18 @@ from pixup.errors import PixupError
 from pixup.models import RawResponse
 from pixup.oauth_echo import DEFAULT_VERIFY_URL
 from pixup.providers.base import Target
+from pixup.providers.twitter_account import VERIFY_KEY
 
 TARGETS = [
-    (p, Target(base_url=p.default_base_url, api=api, format=fmt, verify_url=DEFAULT_VERIFY_URL))
+    (
+        p,
+        Target(
+            base_url=p.default_base_url,
+            api=api,
+            format=fmt,
+            options={VERIFY_KEY: DEFAULT_VERIFY_URL},
+        ),
+    )
     for p in providers.all_providers()
     for api in p.apis
     for fmt in ("json", "xml")

@@ -16,6 +16,9 @@ from pixup import config as cfgmod
 from pixup import credentials
 from pixup.errors import AuthError
 from pixup.keystore import KeyringUnavailable, KeyStore
+from pixup.providers.imgly import PASSWORD
+from pixup.providers.twitrpix import API_KEY
+from pixup.providers.twitter_account import CONSUMER_KEY, OAUTH, TOKEN
 
 
 @pytest.fixture
@@ -80,14 +83,14 @@ def test_credentials_from_the_environment_never_wait_on_the_keyring(backend: obj
     }
     started = time.monotonic()
     creds = credentials.resolve(
-        ("consumer_key", "consumer_secret", "token", "token_secret"),
+        OAUTH,
         "imgly API 2",
         env,
         cfgmod.ConfigFile(Path("/nonexistent"), {}),
         KeyStore(env),
     )
     assert time.monotonic() - started < 1.0
-    assert (creds.consumer_key, creds.token_secret) == ("ck", "ts")
+    assert (creds["consumer_key"], creds["token_secret"]) == ("ck", "ts")
 
 
 @pytest.mark.parametrize("backend", [HangingKeyring], indirect=True)
@@ -96,7 +99,7 @@ def test_no_keyring_skips_it_and_a_missing_value_says_so(backend: object) -> Non
     started = time.monotonic()
     with pytest.raises(AuthError) as info:
         credentials.resolve(
-            ("password",), "imgly API 1", env, cfgmod.ConfigFile(Path("/x"), {}), KeyStore(env)
+            (PASSWORD,), "imgly API 1", env, cfgmod.ConfigFile(Path("/x"), {}), KeyStore(env)
         )
     assert time.monotonic() - started < 1.0
     assert "PIXUP_PASSWORD" in info.value.message
@@ -106,7 +109,7 @@ def test_no_keyring_skips_it_and_a_missing_value_says_so(backend: object) -> Non
 def test_a_missing_credential_explains_the_keyring_failure(backend: object) -> None:
     with pytest.raises(AuthError) as info:
         credentials.resolve(
-            ("api_key",), "twitrpix API 1", {}, cfgmod.ConfigFile(Path("/x"), {}), KeyStore({})
+            (API_KEY,), "twitrpix API 1", {}, cfgmod.ConfigFile(Path("/x"), {}), KeyStore({})
         )
     message = info.value.message
     assert "missing credentials for twitrpix API 1: TwitrPix API key" in message
@@ -118,13 +121,13 @@ def test_a_missing_credential_explains_the_keyring_failure(backend: object) -> N
 def test_resolution_order_env_then_keyring_or_config(backend: object) -> None:
     keyring.set_password("pixup", "oauth.token", "from-keyring")
     config = cfgmod.ConfigFile(Path("/x"), {"oauth": {"consumer_key": "ck-from-config"}})
-    found = credentials.lookup(("token", "consumer_key"), {}, config, KeyStore({}))
+    found = credentials.lookup((TOKEN, CONSUMER_KEY), {}, config, KeyStore({}))
     assert found.sources == {"token": "keyring", "consumer_key": "config"}
     found = credentials.lookup(
-        ("token", "consumer_key"),
+        (TOKEN, CONSUMER_KEY),
         {"PIXUP_OAUTH_TOKEN": "from-env", "PIXUP_OAUTH_CONSUMER_KEY": "ck-env"},
         config,
         KeyStore({}),
     )
-    assert found.credentials.token == "from-env"
+    assert found.credentials["token"] == "from-env"
     assert found.sources == {"token": "env", "consumer_key": "env"}

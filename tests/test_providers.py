@@ -26,18 +26,22 @@ from pixup.models import (
 )
 from pixup.oauth_echo import DEFAULT_VERIFY_URL, ECHO_AUTH_HEADER, ECHO_PROVIDER_HEADER
 from pixup.providers.base import Target
+from pixup.providers.twitter_account import VERIFY_KEY
 
 TWITRPIX = providers.get("twitrpix")
 IMGLY = providers.get("imgly")
 
 CREDS = Credentials(
-    api_key="k-api-key-123",
-    consumer_key="ck-consumer-123",
-    consumer_secret="cs-consumer-secret-123",
-    token="tk-token-123",
-    token_secret="ts-token-secret-123",
-    username="alice",
-    password="pw-password-123",
+    {
+        "api_key": "k-api-key-123",
+        "consumer_key": "ck-consumer-123",
+        "consumer_secret": "cs-consumer-secret-123",
+        "token": "tk-token-123",
+        "token_secret": "ts-token-secret-123",
+        "username": "alice",
+        "password": "pw-password-123",
+    },
+    public=frozenset({"username"}),
 )
 
 
@@ -55,7 +59,7 @@ def target(p: providers.Provider, api: int | None = None, fmt: str = "json") -> 
         base_url=p.default_base_url,
         api=api or p.default_api,
         format=fmt,
-        verify_url=DEFAULT_VERIFY_URL,
+        options={VERIFY_KEY: DEFAULT_VERIFY_URL},
     )
 
 
@@ -312,14 +316,17 @@ def test_imgly_v1_endpoints_and_fields() -> None:
 
 
 def test_imgly_credentials_by_api() -> None:
-    assert IMGLY.required_credentials(1, False) == ("username", "password")
-    assert IMGLY.required_credentials(2, False) == (
+    def names(api: int) -> tuple[str, ...]:
+        return tuple(c.name for c in IMGLY.required_credentials(api, False))
+
+    assert names(1) == ("username", "password")
+    assert names(2) == (
         "consumer_key",
         "consumer_secret",
         "token",
         "token_secret",
     )
-    assert TWITRPIX.required_credentials(2, False)[0] == "api_key"
+    assert TWITRPIX.required_credentials(2, False)[0].name == "api_key"
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,8 @@ def _walk(command: Any, path: str) -> list[tuple[str, Any]]:
 def man_page() -> str:
     import typer.main
 
+    from pixup import providers
     from pixup.cli import app
-    from pixup.credentials import SPECS
     from pixup.errors import EXIT_CODES_HELP
 
     root = typer.main.get_command(app)
@@ -134,7 +134,7 @@ def man_page() -> str:
         "PIXUP_OAUTH_REQUEST_TOKEN_URL, PIXUP_OAUTH_AUTHORIZE_URL, PIXUP_OAUTH_ACCESS_TOKEN_URL": (
             "The OAuth provider used by config login."
         ),
-        **{spec.env: f"The {spec.label}." for spec in SPECS.values()},
+        **{c.env: f"The {c.label}." for p in providers.builtin() for c in p.credentials},
         "PIXUP_NO_KEYRING": "1: do not use the system keyring.",
         "PIXUP_KEYRING_TIMEOUT": "Seconds before a keyring call is given up (default 5).",
         "PIXUP_ALLOW_INSECURE_HTTP": (

@@ -8,6 +8,7 @@ from pixup import credentials
 from pixup.context import Context
 from pixup.keystore import KeyStore
 from pixup.settings import Flags, Settings, resolve
+from pixup.specs import CredentialSpec
 
 
 def load_settings(flags: Flags, ctx: Context) -> Settings:
@@ -17,15 +18,15 @@ def load_settings(flags: Flags, ctx: Context) -> Settings:
 
 def with_credentials(
     settings: Settings,
-    names: tuple[str, ...],
+    specs: tuple[CredentialSpec, ...],
     ctx: Context,
     *,
     interactive: bool,
 ) -> Settings:
-    """``settings`` with the credentials ``names`` filled in (see pixup.credentials)."""
+    """``settings`` with the credentials ``specs`` filled in (see pixup.credentials)."""
     config = ctx.config()
     found = credentials.resolve(
-        names,
+        specs,
         f"{settings.provider.name} API {settings.target.api}"
         if len(settings.provider.apis) > 1
         else settings.provider.name,

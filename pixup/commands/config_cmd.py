@@ -67,15 +67,15 @@ def list_(out: Output, ctx: Context) -> int:
 
 
 def _secret_states(ctx: Context) -> dict[str, str | None]:
-    """Whether each secret is in the keyring ("set"/"unset"), never its value; None when
-    the keyring cannot be read."""
-    from pixup.credentials import SPECS
-    from pixup.keystore import KeyringUnavailable, KeyStore
+    """Whether each built-in provider's secret is in the keyring ("set"/"unset"), never
+    its value; None when the keyring cannot be read."""
+    from pixup import providers
+    from pixup.keystore import KeyringUnavailable
 
-    store = KeyStore(ctx.env)
+    store = ctx.keystore()
     states: dict[str, str | None] = {}
-    for spec in SPECS.values():
-        if spec.keyring is None:
+    for spec in (c for p in providers.builtin() for c in p.credentials):
+        if spec.keyring is None or spec.keyring in states:
             continue
         try:
             states[spec.keyring] = "set" if store.get(spec.keyring) else "unset"

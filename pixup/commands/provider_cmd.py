@@ -171,11 +171,9 @@ def show(name: str, out: Output, ctx: Context) -> int:
 
 def _secret_status(provider: CustomProvider, ctx: Context) -> dict[str, str | None]:
     from pixup import credentials
-    from pixup.keystore import KeyStore
 
-    names = [provider.credential_name(s) for s in provider.definition.secrets]
-    found = credentials.lookup(names, ctx.env, ctx.config(), KeyStore(ctx.env))
-    return {s: found.sources.get(provider.credential_name(s)) for s in provider.definition.secrets}
+    found = credentials.lookup(provider.credentials, ctx.env, ctx.config(), ctx.keystore())
+    return {s: found.sources.get(s) for s in provider.definition.secrets}
 
 
 def export(name: str, dest: Path | None, out: Output, ctx: Context) -> int:

@@ -83,6 +83,11 @@ def names() -> list[str]:
     return list(_REGISTRY)
 
 
+def builtin() -> list[Provider]:
+    """The providers pixup ships, without reading the user's provider files."""
+    return [_REGISTRY[name] for name in BUILTIN]
+
+
 def all_providers() -> list[Provider]:
     _ensure_user()
     return list(_REGISTRY.values())

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pixup.errors import UsageError
+from pixup.specs import CredentialSpec, KeySpec, LoginStep
 
 if TYPE_CHECKING:
     # Only for annotations: thumb-url and config go through this module, and creating
@@ -38,7 +40,8 @@ class Target:
     base_url: str
     api: int
     format: str = "json"
-    verify_url: str = ""
+    # The values of the provider's own config keys (its auth endpoints), by key.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -61,9 +64,45 @@ class Provider(ABC):
     # What the service takes, as judged by pixup.media.sniff_type.
     accepted_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif")
 
+    # Every credential the provider may use, declared once (see pixup.specs).
+    credentials: tuple[CredentialSpec, ...] = ()
+
     @abstractmethod
-    def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:
-        """Names of the :class:`Credentials` fields an upload needs."""
+    def required_credentials(self, api: int, post: bool) -> tuple[CredentialSpec, ...]:
+        """The credentials an upload with ``api`` needs."""
+
+    def login_steps(self, api: int, account: bool) -> tuple[LoginStep, ...]:
+        """What `pixup config login` does for ``api``; ``account``: as the user's account
+        (``--account``), where the provider has an anonymous way too."""
+        return ()
+
+    def every_login_step(self) -> tuple[LoginStep, ...]:
+        steps = (s for api in self.apis for a in (False, True) for s in self.login_steps(api, a))
+        return tuple(dict.fromkeys(steps))
+
+    def config_keys(self) -> tuple[KeySpec, ...]:
+        """The provider's own config keys beyond url/api/format/max_size: its login
+        endpoints, and the credentials that are not secret (kept in the config file)."""
+        from pixup.values import parse_name
+
+        urls = self.option_keys()
+        values = [
+            KeySpec(c.store, parse_name, c.help or c.label, c.env)
+            for c in self.credentials
+            if not c.secret
+        ]
+        return tuple({k.name: k for k in [*urls, *values]}.values())
+
+    def option_keys(self) -> tuple[KeySpec, ...]:
+        """The config keys of its login endpoints: their values reach the provider's
+        builders as ``Target.options``."""
+        keys = (k for step in self.every_login_step() for k in step.urls)
+        return tuple({k.name: k for k in keys}.values())
+
+    def own_credentials(self) -> tuple[CredentialSpec, ...]:
+        """Its credentials that no shared login step (another provider's too) holds."""
+        shared = {c for step in self.every_login_step() if step.shared for c in step.credentials}
+        return tuple(c for c in self.credentials if c not in shared)
 
     @abstractmethod
     def build_upload(
@@ -159,19 +198,6 @@ def reject_options(params: UploadParams, allowed: set[str], where: str) -> None:
     for option, used in given.items():
         if used and option not in allowed:
             raise UsageError(f"{option} is not supported by {where}")
-
-
-def echo_auth(target: Target, creds: Credentials) -> dict[str, str]:
-    """OAuth Echo headers for an upload (see :mod:`pixup.oauth_echo`)."""
-    from pixup.oauth_echo import echo_headers
-
-    return echo_headers(
-        target.verify_url,
-        consumer_key=creds.consumer_key or "",
-        consumer_secret=creds.consumer_secret or "",
-        token=creds.token or "",
-        token_secret=creds.token_secret or "",
-    )
 
 
 def media_part(params: UploadParams, field: str = "media") -> FilePart:

@@ -61,7 +61,8 @@ from pixup.providers.base import (
     media_part,
     reject_options,
 )
-from pixup.values import parse_size
+from pixup.specs import CredentialSpec
+from pixup.values import env_prefix, parse_size
 
 if TYPE_CHECKING:
     from pixup.context import Prompter
@@ -352,23 +353,36 @@ class CustomProvider(Provider):
             limit = min(limit or TEXT_BODY_MAX_SIZE, TEXT_BODY_MAX_SIZE)
         self.max_size = limit
         self.accepted_types = tuple(definition.types)
+        self.credentials = tuple(self.secret_spec(s) for s in definition.secrets)
         # Set by the upload command when a person can answer {prompt} and {select}.
         self.ask: syntax.Ask | None = None
 
-    def credential_name(self, secret: str) -> str:
-        return f"{self.name}.{secret}"
+    def secret_spec(self, secret: str) -> CredentialSpec:
+        """``{secret:NAME}``: ``PIXUP_<PROVIDER>_<NAME>``, or the keyring's
+        ``<provider>.<name>``."""
+        return CredentialSpec(
+            secret,
+            f"{self.name} secret {secret!r}",
+            f"{env_prefix(self.name)}_{secret.upper()}",
+            secret=True,
+            store=f"{self.name}.{secret}",
+            login=f"pixup provider secret {self.name} {secret}",
+        )
 
-    def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:
+    def credential_name(self, secret: str) -> str:
+        """Where the keyring keeps ``secret``."""
+        return self.secret_spec(secret).store
+
+    def required_credentials(self, api: int, post: bool) -> tuple[CredentialSpec, ...]:
         used: dict[str, None] = {}
         t = self.templates
         for template in (t.url, *t.query.values(), *t.headers.values(), *t.fields.values()):
             for secret in syntax.secret_names(template):
-                used[self.credential_name(secret)] = None
-        return tuple(used)
+                used[secret] = None
+        return tuple(self.secret_spec(s) for s in used)
 
     def _context(self, params: UploadParams, creds: Credentials) -> syntax.Context:
-        prefix = self.name + "."
-        secrets = {k[len(prefix) :]: v for k, v in creds.extra.items() if k.startswith(prefix)}
+        secrets = dict(creds.values)
         path = params.path
 
         def file_base64() -> str:

@@ -7,14 +7,9 @@ from typing import TYPE_CHECKING
 from pixup.errors import AuthError, RejectedError
 from pixup.oauth_echo import ECHO_AUTH_HEADER
 from pixup.providers import decode
-from pixup.providers.base import (
-    Provider,
-    Target,
-    answered_at_all,
-    echo_auth,
-    media_part,
-    reject_options,
-)
+from pixup.providers.base import Provider, Target, answered_at_all, media_part, reject_options
+from pixup.providers.twitter_account import OAUTH, TWITTER, echo_auth
+from pixup.specs import AskValues, CredentialSpec, LoginStep
 
 if TYPE_CHECKING:
     from pixup.models import (
@@ -27,6 +22,34 @@ if TYPE_CHECKING:
     )
 
 
+_API1_LOGIN = "pixup config login --service imgly --api 1"
+USERNAME = CredentialSpec(
+    "username",
+    "img.ly API 1 user name",
+    "PIXUP_USERNAME",
+    secret=False,
+    store="imgly.username",
+    login=_API1_LOGIN,
+    flag="--username",
+    flag_help="img.ly API 1 user name.",
+)
+PASSWORD = CredentialSpec(
+    "password",
+    "img.ly API 1 password",
+    "PIXUP_PASSWORD",
+    secret=True,
+    store="imgly.password",
+    login=_API1_LOGIN,
+    stdin=True,
+)
+API1_LOGIN = AskValues(
+    title="img.ly",
+    values=(USERNAME, PASSWORD),
+    who=USERNAME,
+    note="img.ly API 1 cannot check a password without uploading; stored as given.",
+)
+
+
 class Imgly(Provider):
     name = "imgly"
     title = "img.ly"
@@ -37,10 +60,13 @@ class Imgly(Provider):
     default_thumb_size = "thumb"
     hosts = frozenset({"img.ly", "www.img.ly"})
 
-    def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:
-        if api == 1:
-            return ("username", "password")
-        return ("consumer_key", "consumer_secret", "token", "token_secret")
+    credentials = (*OAUTH, USERNAME, PASSWORD)
+
+    def required_credentials(self, api: int, post: bool) -> tuple[CredentialSpec, ...]:
+        return (USERNAME, PASSWORD) if api == 1 else OAUTH
+
+    def login_steps(self, api: int, account: bool) -> tuple[LoginStep, ...]:
+        return (API1_LOGIN,) if api == 1 else (TWITTER,)
 
     def build_upload(self, target: Target, params: UploadParams, creds: Credentials) -> RequestSpec:
         from pixup.models import RequestSpec
@@ -54,7 +80,7 @@ class Imgly(Provider):
                     params, set(), "img.ly API 1 without --post (the message is the tweet)"
                 )
                 endpoint = "upload"
-            fields = [("username", creds.username or ""), ("password", creds.password or "")]
+            fields = [("username", creds["username"]), ("password", creds["password"])]
             if params.options.message is not None:
                 fields.append(("message", params.options.message))
             return RequestSpec(

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from pixup.errors import ServerError, UsageError
 from pixup.oauth_echo import ECHO_AUTH_HEADER
 from pixup.providers import decode
-from pixup.providers.base import Provider, Target, echo_auth, media_part, reject_options
+from pixup.providers.base import Provider, Target, media_part, reject_options
+from pixup.providers.twitter_account import OAUTH, TWITTER, echo_auth
+from pixup.specs import AskValues, CredentialSpec, LoginStep
 
 if TYPE_CHECKING:
     from pixup.models import (
@@ -19,7 +21,15 @@ if TYPE_CHECKING:
         UploadResult,
     )
 
-OAUTH_CREDENTIALS = ("consumer_key", "consumer_secret", "token", "token_secret")
+API_KEY = CredentialSpec(
+    "api_key",
+    "TwitrPix API key",
+    "PIXUP_TWITRPIX_API_KEY",
+    secret=True,
+    store="twitrpix.api_key",
+    login="pixup config login --service twitrpix",
+    stdin=True,
+)
 
 
 class TwitrPix(Provider):
@@ -35,8 +45,13 @@ class TwitrPix(Provider):
     page_base = "http://twitrpix.com"
     image_base = "http://img.twitrpix.com"
 
-    def required_credentials(self, api: int, post: bool) -> tuple[str, ...]:
-        return ("api_key", *OAUTH_CREDENTIALS)
+    credentials = (API_KEY, *OAUTH)
+
+    def required_credentials(self, api: int, post: bool) -> tuple[CredentialSpec, ...]:
+        return self.credentials
+
+    def login_steps(self, api: int, account: bool) -> tuple[LoginStep, ...]:
+        return (TWITTER, AskValues(title=self.title, values=(API_KEY,)))
 
     def build_upload(self, target: Target, params: UploadParams, creds: Credentials) -> RequestSpec:
         from pixup.models import RequestSpec
@@ -50,11 +65,11 @@ class TwitrPix(Provider):
             )
             endpoint = "uploadAndPost" if params.options.post else "upload"
             fields = [
-                ("api_key", creds.api_key or ""),
-                ("consumer_token", creds.consumer_key or ""),
-                ("consumer_secret", creds.consumer_secret or ""),
-                ("oauth_token", creds.token or ""),
-                ("oauth_secret", creds.token_secret or ""),
+                ("api_key", creds["api_key"]),
+                ("consumer_token", creds["consumer_key"]),
+                ("consumer_secret", creds["consumer_secret"]),
+                ("oauth_token", creds["token"]),
+                ("oauth_secret", creds["token_secret"]),
             ]
             if params.options.message is not None:
                 fields.append(("message", params.options.message))
@@ -76,7 +91,7 @@ class TwitrPix(Provider):
                 ),
             )
         reject_options(params, {"--message"}, "TwitrPix API 2 (use --api 1)")
-        fields = [("api_key", creds.api_key or "")]
+        fields = [("api_key", creds["api_key"])]
         if params.options.message is not None:
             fields.append(("message", params.options.message))
         return RequestSpec(

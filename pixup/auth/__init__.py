@@ -1,0 +1,1 @@
+"""Login flows: the network side of what providers declare in pixup.specs."""

@@ -1,0 +1,114 @@
+"""What a login flow works with: the settings, the user's answers, the output.
+
+Each value comes, first that has one, from its `config login` flag, from standard input
+(the one ``--…-stdin`` option given), from the environment, from the config file (values
+that are not secret) or the keyring (only where the flow keeps a stored secret), and last
+from a prompt at the terminal. With no one to ask, the error names the variable and the
+option that would give it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import IO
+
+from pixup.context import Context
+from pixup.errors import AuthError, UsageError
+from pixup.keystore import KeyringUnavailable
+from pixup.output import Output
+from pixup.settings import Settings
+from pixup.specs import CredentialSpec
+
+
+class Inputs:
+    def __init__(
+        self,
+        ctx: Context,
+        flags: Mapping[str, str],
+        stdin_secret: CredentialSpec | None,
+        stdin: IO[str] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.stdin = stdin or ctx.stdin
+        self.flags = flags
+        self.stdin_secret = stdin_secret
+        self.stdin_value: str | None = None
+        if stdin_secret is not None:
+            line = self.stdin.readline().rstrip("\r\n")
+            if not line:
+                raise UsageError(f"{stdin_secret.stdin_option}: standard input was empty")
+            self.stdin_value = line
+
+    def given(self, spec: CredentialSpec) -> str | None:
+        """A value the user gave for this run (flag, stdin or environment)."""
+        from_stdin = self.stdin_value if spec == self.stdin_secret else None
+        return self.flags.get(spec.name) or from_stdin or self.ctx.env.get(spec.env) or None
+
+    def pick(self, spec: CredentialSpec, *, keep_stored: bool = False) -> str:
+        """The value of ``spec``; ``keep_stored``: a secret already in the keyring serves."""
+        value = self.given(spec)
+        if value is None and spec.config:
+            raw = self.ctx.config().get(spec.config)
+            value = str(raw) if raw else None
+        if value is None and keep_stored and spec.keyring:
+            try:
+                value = self.ctx.keystore().get(spec.keyring)
+            except KeyringUnavailable:
+                value = None
+        return value or self.ask(spec)
+
+    def ask(self, spec: CredentialSpec) -> str:
+        if self.ctx.prompt.available:
+            value = self.ctx.prompt.text(spec.label, secret=spec.secret)
+            if value:
+                return value
+        how = f"set {spec.env}" + (f" or pass {spec.stdin_option}" if spec.stdin_option else "")
+        raise AuthError(f"{spec.label} is needed to log in: {how}")
+
+    def pin(self, out: Output) -> str:
+        if self.ctx.prompt.available:
+            value = self.ctx.prompt.text("PIN")
+        else:
+            out.info("Reading the PIN from standard input...")
+            value = self.stdin.readline()
+        value = value.strip()
+        if not value:
+            raise AuthError("no PIN was given; the login was not completed")
+        return value
+
+
+@dataclass
+class LoginSession:
+    settings: Settings
+    inputs: Inputs
+    out: Output
+    env: Mapping[str, str]
+    browser: bool = True
+
+    def show_page(self, url: str, what: str) -> None:
+        """Ask the user to open ``url``: it goes to stdout (the one thing a script needs
+        from this step), and to a browser when there is a display to show one."""
+        self.out.info(f"Open this page, {what}, and enter the PIN it shows:")
+        self.out.line(url)
+        if self.browser and self.inputs.ctx.prompt.available and _has_display(self.env):
+            import webbrowser
+
+            webbrowser.open(url)
+
+
+@dataclass
+class Obtained:
+    """What a login step found, to be stored once every step has succeeded."""
+
+    values: dict[CredentialSpec, str] = field(default_factory=dict)
+    who: str | None = None
+
+
+def _has_display(env: Mapping[str, str]) -> bool:
+    import sys
+
+    # Without a display webbrowser may start a text browser in this very terminal.
+    return sys.platform in ("darwin", "win32") or bool(
+        env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
+    )

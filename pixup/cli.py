@@ -36,9 +36,9 @@ Examples:
   pixup thumb-url http://img.ly/3de --html
 
 Environment: PIXUP_SERVICE, PIXUP_<SERVICE>_URL/_API/_FORMAT, PIXUP_TIMEOUT,
-PIXUP_CONFIG_DIR, PIXUP_TWITRPIX_API_KEY, PIXUP_OAUTH_CONSUMER_KEY,
-PIXUP_OAUTH_CONSUMER_SECRET, PIXUP_OAUTH_TOKEN, PIXUP_OAUTH_TOKEN_SECRET,
-PIXUP_USERNAME, PIXUP_PASSWORD, PIXUP_<PROVIDER>_<SECRET> (custom providers).
+PIXUP_CONFIG_DIR, PIXUP_DATA_DIR, each service's credentials (`pixup config status`
+shows them and where each comes from; the man page lists their variables), and
+PIXUP_<PROVIDER>_<SECRET> for a custom provider's.
 
 {EXIT_CODES_HELP}
 """
@@ -138,7 +138,10 @@ def _complete_size(incomplete: str) -> list[str]:
 
 
 def _complete_api(incomplete: str) -> list[str]:
-    return [a for a in ("1", "2") if a.startswith(incomplete)]
+    from pixup import providers
+
+    apis = dict.fromkeys(str(a) for p in providers.builtin() for a in p.apis)
+    return [a for a in sorted(apis) if a.startswith(incomplete)]
 
 
 def _complete_format(incomplete: str) -> list[str]:
@@ -158,8 +161,8 @@ ServiceOpt = Annotated[
         "-s",
         metavar="SERVICE",
         autocompletion=_complete_service,
-        help="twitrpix, imgly or a custom provider (`pixup provider list`); default: "
-        "config `service`, else twitrpix.",
+        help="A built-in service or a custom provider (`pixup provider list`); default: "
+        "config `service`, else the first built-in one.",
     ),
 ]
 EndpointOpt = Annotated[
@@ -224,7 +227,10 @@ def upload(
     api: Annotated[
         int | None,
         typer.Option(
-            "--api", metavar="1|2", autocompletion=_complete_api, help="API version (1 or 2)."
+            "--api",
+            metavar="N",
+            autocompletion=_complete_api,
+            help="API version, of those the service has (default: its usual one).",
         ),
     ] = None,
     message: Annotated[
@@ -374,7 +380,8 @@ def thumb_url(
             "--size",
             metavar="SIZE",
             autocompletion=_complete_size,
-            help="imgly: mini, thumb, medium, large, full; twitrpix: thumb, full.",
+            help="Thumbnail size, one of the service's own (completion lists them; a wrong "
+            "one is answered with the choices).",
         ),
     ] = None,
     as_html: Annotated[
@@ -586,7 +593,7 @@ def _login_options(
     service: ServiceOpt = None,
     api: Annotated[
         int | None,
-        typer.Option("--api", metavar="1|2", autocompletion=_complete_api, help="API version."),
+        typer.Option("--api", metavar="N", autocompletion=_complete_api, help="API version."),
     ] = None,
     account: Annotated[
         bool,

@@ -6,7 +6,7 @@ Nothing here imports requests: a provider builds a :class:`RequestSpec` and pars
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,6 +129,10 @@ class UploadParams:
     filename: str
     content_type: str
     options: UploadOptions = UploadOptions()
+    # Answers a provider's questions ({prompt}, {select}) at the terminal, for this run.
+    ask: Callable[[str, str, list[str] | None], str | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder
@@ -30,6 +30,10 @@ USER_AGENT = f"pixup/{__version__}"
 Log = Callable[[str], None]
 
 
+class Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
 class FileChanged(Exception):
     """The file being sent is not the size it was when the upload began."""
 
@@ -42,10 +46,11 @@ class FixedReader:
     ``len`` is what is left to read, as requests-toolbelt's encoder expects.
     """
 
-    def __init__(self, raw: IO[bytes], size: int) -> None:
+    def __init__(self, raw: IO[bytes], size: int, digest: Digest | None = None) -> None:
         self._raw = raw
         self._size = size
         self._left = size
+        self._digest = digest
 
     @property
     def len(self) -> int:
@@ -56,6 +61,8 @@ class FixedReader:
         data = self._raw.read(want) if want else b""
         if want and not data:
             raise FileChanged("the file got shorter while it was being uploaded")
+        if self._digest is not None:
+            self._digest.update(data)
         self._left -= len(data)
         if self._left == 0 and os.fstat(self._raw.fileno()).st_size != self._size:
             raise FileChanged("the file changed size while it was being uploaded")
@@ -70,8 +77,9 @@ class Base64Reader:
 
     _RAW_CHUNK = 3 * 64 * 1024
 
-    def __init__(self, raw: IO[bytes], size: int) -> None:
+    def __init__(self, raw: IO[bytes], size: int, digest: Digest | None = None) -> None:
         self._raw = raw
+        self._digest = digest
         self._left = 4 * ((size + 2) // 3)
         self._buf = b""
         self._pending = b""
@@ -86,6 +94,8 @@ class Base64Reader:
         while len(self._buf) < want:
             fresh = self._raw.read(min(self._RAW_CHUNK, self._raw_left)) if self._raw_left else b""
             self._raw_left -= len(fresh)
+            if self._digest is not None:
+                self._digest.update(fresh)
             chunk = self._pending + fresh
             if not fresh:  # the size it had at the start has been read
                 if self._raw_left:
@@ -125,15 +135,15 @@ def open_session() -> requests.Session:
     return session
 
 
-def _open(part: FilePart) -> tuple[IO[bytes], Any]:
+def _open(part: FilePart, digest: Digest | None = None) -> tuple[IO[bytes], Any]:
     try:
         fh = open(part.path, "rb")  # noqa: SIM115 - closed by send() once the body is sent
     except OSError as exc:
         raise UsageError(f"cannot read {part.path}: {exc.strerror}") from None
     size = os.fstat(fh.fileno()).st_size
     if part.base64:
-        return fh, (None, Base64Reader(fh, size), "text/plain")
-    return fh, (part.filename, FixedReader(fh, size), part.content_type)
+        return fh, (None, Base64Reader(fh, size, digest), "text/plain")
+    return fh, (part.filename, FixedReader(fh, size, digest), part.content_type)
 
 
 def send(
@@ -142,11 +152,13 @@ def send(
     timeout: float,
     log: Log | None = None,
     progress: Callable[[int, int], None] | None = None,
+    digest: Digest | None = None,
 ) -> RawResponse:
     """Perform ``spec``; every failure becomes a :class:`PixupError`.
 
     ``progress(sent, total)`` is called as the body is read by the encoder, so it reports
-    bytes that really left the file, not a guess.
+    bytes that really left the file, not a guess. ``digest`` is fed the file's bytes as
+    they are read for sending, so the file is read once for both.
     """
     if log:
         log("request " + json.dumps(spec.redacted(), ensure_ascii=False))
@@ -156,7 +168,7 @@ def send(
         if spec.files or spec.fields:
             parts: list[tuple[str, Any]] = list(spec.fields)
             for part in spec.files:
-                fh, value = _open(part)
+                fh, value = _open(part, digest)
                 stack.callback(fh.close)
                 parts.append((part.field, value))
             encoder = MultipartEncoder(fields=parts)
@@ -170,7 +182,7 @@ def send(
                     encoder, lambda monitor: progress(monitor.bytes_read, total)
                 )
         elif spec.body_file is not None:
-            fh, (_, reader, content_type) = _open(spec.body_file)
+            fh, (_, reader, content_type) = _open(spec.body_file, digest)
             stack.callback(fh.close)
             headers.setdefault("Content-Type", content_type)
             data = reader if progress is None else _Reporting(reader, progress)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from pixup import credentials
 from pixup.context import Context
-from pixup.keystore import KeyStore
+from pixup.models import Credentials
 from pixup.settings import Flags, Settings, resolve
 from pixup.specs import CredentialSpec
 
@@ -23,18 +23,24 @@ def with_credentials(
     *,
     interactive: bool,
 ) -> Settings:
-    """``settings`` with the credentials ``specs`` filled in (see pixup.credentials)."""
-    config = ctx.config()
+    """``settings`` with the credentials ``specs`` filled in (see pixup.credentials), and
+    those of the provider's optional ones that are there."""
+    provider = settings.provider
+    where = (
+        f"{provider.name} API {settings.target.api}" if len(provider.apis) > 1 else provider.name
+    )
     found = credentials.resolve(
         specs,
-        f"{settings.provider.name} API {settings.target.api}"
-        if len(settings.provider.apis) > 1
-        else settings.provider.name,
+        where,
         ctx.env,
-        config,
-        KeyStore(ctx.env),
+        ctx.config(),
+        ctx.keystore(),
         prompt=(lambda spec: ctx.prompt.text(spec.label, secret=spec.secret) or None)
         if interactive
         else None,
     )
+    optional = provider.optional_credentials(settings.target.api)
+    if optional:
+        extra = credentials.lookup(optional, ctx.env, ctx.config(), ctx.keystore()).credentials
+        found = Credentials({**extra.values, **found.values}, found.public | extra.public)
     return replace(settings, found_credentials=found)

@@ -71,6 +71,11 @@ class Provider(ABC):
     def required_credentials(self, api: int, post: bool) -> tuple[CredentialSpec, ...]:
         """The credentials an upload with ``api`` needs."""
 
+    def optional_credentials(self, api: int) -> tuple[CredentialSpec, ...]:
+        """Credentials an upload uses when they are there (never asked for): an account's
+        token beside the anonymous key, say."""
+        return ()
+
     def login_steps(self, api: int, account: bool) -> tuple[LoginStep, ...]:
         """What `pixup config login` does for ``api``; ``account``: as the user's account
         (``--account``), where the provider has an anonymous way too."""

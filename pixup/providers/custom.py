@@ -354,8 +354,6 @@ class CustomProvider(Provider):
         self.max_size = limit
         self.accepted_types = tuple(definition.types)
         self.credentials = tuple(self.secret_spec(s) for s in definition.secrets)
-        # Set by the upload command when a person can answer {prompt} and {select}.
-        self.ask: syntax.Ask | None = None
 
     def secret_spec(self, secret: str) -> CredentialSpec:
         """``{secret:NAME}``: ``PIXUP_<PROVIDER>_<NAME>``, or the keyring's
@@ -393,7 +391,7 @@ class CustomProvider(Provider):
             filename=params.filename,
             input=file_base64,
             secrets=secrets,
-            ask=self.ask,
+            ask=params.ask,
             regex_list=tuple(self.definition.regex_list),
         )
 

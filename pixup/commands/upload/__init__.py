@@ -1,0 +1,179 @@
+"""`pixup upload`: resolve → check → plan → execute → report.
+
+Results are printed in the order the files were given, whatever order they finish in;
+every file is tried; the exit code is that of the first failure in that order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from pixup import output
+from pixup.commands.common import load_settings, with_credentials
+from pixup.commands.upload.executor import Renew, Uploader
+from pixup.commands.upload.plan import STDIN, Batch, Item, Outcome, plan
+from pixup.commands.upload.preflight import check_batch, check_message, spooled_stdin
+from pixup.commands.upload.report import copy_urls, record, report
+from pixup.context import Context
+from pixup.errors import ExitStatus, PixupError
+from pixup.history import HistoryUnavailable, Ledger
+from pixup.models import UploadOptions
+from pixup.output import Output
+from pixup.security import allowed_by_env, check_plain_http
+from pixup.settings import Flags, Settings
+
+if TYPE_CHECKING:
+    from pixup.providers.syntax import Ask
+
+__all__ = ["STDIN", "Batch", "run"]
+
+
+@dataclass
+class _Resolved:
+    settings: Settings | None = None
+    ask: Ask | None = None
+    renew: Renew | None = None
+
+
+def run(
+    files: list[Path],
+    flags: Flags,
+    opts: UploadOptions,
+    out: Output,
+    ctx: Context,
+    batch: Batch | None = None,
+    stdin: IO[bytes] | None = None,
+) -> int:
+    batch = batch or Batch()
+    names = [str(f) for f in files]
+    found = _Resolved()
+    try:
+        _resolve(found, names, flags, opts, out, ctx, batch)
+    except PixupError as err:
+        return _refused(err, names, flags, found.settings, out)
+    assert found.settings is not None
+    with spooled_stdin(names, stdin or ctx.stdin_bytes()) as stdin_path:
+        items = plan(names, stdin_path)
+        return _execute(items, found, opts, out, batch, ctx)
+
+
+def _resolve(
+    found: _Resolved,
+    names: list[str],
+    flags: Flags,
+    opts: UploadOptions,
+    out: Output,
+    ctx: Context,
+    batch: Batch,
+) -> None:
+    """Settings, credentials and the checks made before any file is looked at."""
+    check_batch(names, batch, ctx.term.stdin_tty)
+    found.settings = settings = load_settings(flags, ctx)
+    check_message(opts.message, out)
+    provider = settings.provider
+    interactive = ctx.prompt.available and not out.json_mode and STDIN not in names
+    found.settings = settings = with_credentials(
+        settings,
+        provider.required_credentials(settings.target.api, opts.post),
+        ctx,
+        interactive=interactive,
+    )
+    if interactive:
+        from pixup.providers.custom import terminal_ask
+
+        found.ask = terminal_ask(ctx.prompt)
+    found.renew = _renewal(settings, ctx, out)
+    out.add_secrets(settings.credentials.secret_values())
+    check_plain_http(
+        settings.target.base_url,
+        provider.hosts,
+        batch.allow_insecure_http or allowed_by_env(ctx.env),
+    )
+
+
+def _renewal(settings: Settings, ctx: Context, out: Output) -> Renew | None:
+    from pixup.commands.upload.renew import renewal
+
+    return renewal(settings, ctx, out)
+
+
+def _refused(
+    err: PixupError, names: list[str], flags: Flags, settings: Settings | None, out: Output
+) -> int:
+    out.error(err)
+    if out.json_mode:
+        service = settings.service if settings else flags.service
+        api = settings.target.api if settings else flags.api
+        for name in names:
+            out.json(output.upload_failed(service, api, name, err))
+    return err.exit_code
+
+
+def _open_ledger(settings: Settings, out: Output, batch: Batch, ctx: Context) -> Ledger | None:
+    """The history, or None: a database that cannot be used never stops an upload."""
+    if batch.dry_run or not (batch.skip_existing or (batch.history and settings.history)):
+        return None
+    try:
+        return Ledger.open(ctx.env)
+    except HistoryUnavailable as exc:
+        out.warn_once(f"the upload history cannot be used ({exc}); uploading without it")
+        return None
+
+
+def _execute(
+    items: list[Item],
+    found: _Resolved,
+    opts: UploadOptions,
+    out: Output,
+    batch: Batch,
+    ctx: Context,
+) -> int:
+    settings = found.settings
+    assert settings is not None
+    from pixup.progress import UploadProgress
+
+    ledger = _open_ledger(settings, out, batch, ctx)
+    recording = ledger if batch.history and settings.history else None
+    total = sum(item.size for item in items)
+    progress = UploadProgress(out, total, len(items)) if not batch.dry_run else None
+    uploader = Uploader(
+        settings,
+        opts,
+        out,
+        batch,
+        progress=progress,
+        ledger=ledger,
+        ask=found.ask,
+        renew=found.renew,
+    )
+    done = 0
+    try:
+        with progress or contextlib.nullcontext():
+            futures: list[Future[Outcome]] = [uploader.submit(item) for item in items]
+            first_failure, urls = 0, []
+            for future in futures:
+                outcome = future.result()
+                code = report(outcome, settings, out)
+                first_failure = first_failure or code
+                record(recording, outcome, settings, opts, out)
+                done += 1
+                if outcome.result is not None and outcome.result.media.url:
+                    urls.append(outcome.result.media.url)
+        if batch.copy:
+            copy_urls(urls, out)
+    except KeyboardInterrupt:
+        uploader.close(wait=False)
+        out.error(
+            f"interrupted: {done} of {len(items)} files reported; uploads already under way "
+            "finish or time out, the rest were not started"
+        )
+        return ExitStatus.INTERRUPTED
+    finally:
+        uploader.close()
+        if ledger is not None:
+            ledger.close()
+    return first_failure

@@ -47,11 +47,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE uploads ADD COLUMN http_status INTEGER;
     CREATE INDEX uploads_done ON uploads (service, sha256, ok);
     """,
+    """
+    ALTER TABLE uploads ADD COLUMN deletion_url TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 COLUMNS = (
     "id", "time", "service", "api", "file", "size", "sha256", "message", "media_id", "url",
     "thumb_url", "status_id", "ok", "error_kind", "error_code", "error_message", "http_status",
+    "deletion_url",
 )  # fmt: skip
 
 
@@ -103,6 +107,8 @@ class Record:
     error_code: int | None = None
     error_message: str | None = None
     http_status: int | None = None
+    # Where the upload can be deleted (a custom provider's DeletionURL, a delete hash).
+    deletion_url: str | None = None
 
 
 class Ledger:

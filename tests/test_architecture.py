@@ -105,3 +105,39 @@ def test_the_cycle_check_sees_a_cycle() -> None:
 def test_the_graph_sees_deferred_imports() -> None:
     # pixup.cli imports its commands inside the command functions.
     assert "pixup.commands.upload" in import_graph()["pixup.cli"]
+
+
+def _service_literals(path: Path, names: set[str]) -> list[str]:
+    """Every string literal in ``path`` that is exactly a service's name or starts a key
+    of its own ("imgly", "imgly.password"): what a branch on a service looks like."""
+    import io
+    import tokenize
+
+    found = []
+    for tok in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+        if tok.type != tokenize.STRING:
+            continue
+        try:
+            value = ast.literal_eval(tok.string)
+        except (ValueError, SyntaxError):
+            continue  # an f-string
+        if isinstance(value, str) and value.split(".")[0] in names:
+            found.append(f"{path.name}:{tok.start[0]}: {tok.string}")
+    return found
+
+
+def test_no_service_is_named_outside_its_own_module() -> None:
+    from pixup import providers
+
+    names = set(providers.BUILTIN)
+    own = {PACKAGE / "providers" / f"{name}.py" for name in names}
+    allowed = {*own, PACKAGE / "providers" / "__init__.py"}
+    found = [
+        hit
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path not in allowed and "sandbox" not in path.parts
+        for hit in _service_literals(path, names)
+    ]
+    assert found == []
+    # A control: the provider modules do name themselves.
+    assert _service_literals(PACKAGE / "providers" / "imgly.py", names)

@@ -20,8 +20,11 @@ from pixup.providers.twitrpix import TwitrPix
 
 __all__ = ["Provider", "Target", "get", "names", "register"]
 
+# The built-in providers, in the order they are listed; the first is the default service.
+BUILTIN_PROVIDERS: tuple[Provider, ...] = (TwitrPix(), Imgly())
+BUILTIN = tuple(p.name for p in BUILTIN_PROVIDERS)
+
 _REGISTRY: dict[str, Provider] = {}
-BUILTIN = ("twitrpix", "imgly")
 # User providers whose files could not be loaded: name -> why, said when one is used.
 _BROKEN: dict[str, str] = {}
 _user_loaded = False
@@ -98,5 +101,5 @@ def broken() -> dict[str, str]:
     return dict(_BROKEN)
 
 
-register(TwitrPix())
-register(Imgly())
+for _builtin in BUILTIN_PROVIDERS:
+    register(_builtin)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pixup.errors import UsageError
+from pixup.errors import PixupError, UsageError
 from pixup.specs import CredentialSpec, KeySpec, LoginStep
 
 if TYPE_CHECKING:
@@ -118,6 +118,12 @@ class Provider(ABC):
     def parse_upload(
         self, target: Target, resp: RawResponse, filename: str = ""
     ) -> UploadResult: ...
+
+    def answer_error(self, target: Target, resp: RawResponse) -> PixupError | None:
+        """A failure this service signals in a way the generic handling of 429 and 503
+        (retry, after Retry-After) would get wrong, e.g. a quota that is spent for the
+        day; None to leave the answer to that handling and to :meth:`parse_upload`."""
+        return None
 
     @abstractmethod
     def build_ping(self, target: Target) -> RequestSpec: ...

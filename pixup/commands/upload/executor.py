@@ -206,11 +206,13 @@ class Uploader:
             resp = transport.send(
                 self._session(), spec, self.settings.timeout, self.out.debug, track, sha
             )
+        provider, target = self.settings.provider, self.settings.target
+        refused = provider.answer_error(target, resp)
+        if refused is not None:
+            raise refused
         transport.retry_status(resp)
         transport.refuse_redirect(resp)
-        return self.settings.provider.parse_upload(
-            self.settings.target, resp, filename=params.filename
-        )
+        return provider.parse_upload(target, resp, filename=params.filename)
 
     def _renew(self, refused: Credentials) -> bool:
         """Fresh credentials for the ones refused, once for all workers; False when there

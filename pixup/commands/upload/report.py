@@ -127,6 +127,7 @@ def record(
                 media_id=media.id,
                 url=media.url,
                 thumb_url=media.thumb_url,
+                deletion_url=media.deletion_url,
                 status_id=result.status_id if result else None,
                 error_kind=err.kind if err else None,
                 error_code=err.code if err else None,

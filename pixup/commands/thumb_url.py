@@ -45,21 +45,22 @@ def run(
 def build(id_or_url: str, flags: Flags, size: str | None, ctx: Context) -> dict[str, str | bool]:
     config = ctx.config()
     text = id_or_url.strip()
-    is_url = "://" in text
-    if is_url:
+    if "://" in text:
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UsageError(f"{id_or_url!r} is not an http:// or https:// URL")
         segments = [s for s in parts.path.split("/") if s]
         if not segments:
             raise UsageError(f"{id_or_url!r} has no media id in its path")
-        media_id = check_media_id(segments[-1])
+        try:
+            provider, target = _owner(text, flags, ctx, config)
+        except UsageError:
+            check_media_id(segments[-1])  # a bad id is the first thing to say
+            raise
+        # Each service knows its URLs (a file name, a size suffix) best.
+        media_id = provider.media_id_from_url(text)
     else:
         media_id = check_media_id(text)
-
-    if is_url:
-        provider, target = _owner(text, flags, ctx, config)
-    else:
         settings = resolve(flags, ctx.env, config)
         provider, target = settings.provider, settings.target
     chosen = provider.check_size(size or provider.default_thumb_size)

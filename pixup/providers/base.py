@@ -155,6 +155,11 @@ class Provider(ABC):
             )
         return size
 
+    def media_id_from_url(self, url: str) -> str:
+        """The media id in one of the service's URLs: its last path segment."""
+        segments = [s for s in urlsplit(url).path.split("/") if s]
+        return check_media_id(segments[-1] if segments else "")
+
     def owns_url(self, url: str, target: Target | None = None) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         if host in self.hosts:

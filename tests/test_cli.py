@@ -430,6 +430,9 @@ def test_config_commands(clean_env: dict[str, str]) -> None:
             "oauth.token": "unset",
             "oauth.token_secret": "unset",
             "imgly.password": "unset",
+            "imgur.client_secret": "unset",
+            "imgur.access_token": "unset",
+            "imgur.refresh_token": "unset",
         },
     }
     assert run(["config", "unset", "service"], clean_env).exit_code == 0

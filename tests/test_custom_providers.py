@@ -239,6 +239,7 @@ def test_list_show_export_reimport_and_remove(box: Sandbox, clean_env: dict[str,
     assert [(p["name"], p["builtin"]) for p in listed] == [
         ("twitrpix", True),
         ("imgly", True),
+        ("imgur", True),
         ("pichost-json", False),
     ]
     shown = json.loads(pixup(["provider", "show", "pichost-json", "--json"], clean_env).stdout)

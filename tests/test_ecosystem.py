@@ -47,8 +47,8 @@ def test_the_man_page_renders_without_warnings() -> None:
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
-        (["pixup", "upload", "--service", ""], ["twitrpix", "imgly"]),
-        (["pixup", "thumb-url", "3de", "--size", "m"], ["mini", "medium"]),
+        (["pixup", "upload", "--service", ""], ["twitrpix", "imgly", "imgur"]),
+        (["pixup", "thumb-url", "3de", "--size", "m"], ["mini", "medium", "m"]),
         (["pixup", "config", "set", "imgly.f"], ["imgly.format"]),
         (["pixup", "th"], ["thumb-url"]),
     ],

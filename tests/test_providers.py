@@ -72,10 +72,10 @@ def resp(body: bytes | str, status: int = 200, ctype: str = "") -> RawResponse:
 
 
 def test_registry_names_and_unknown_service() -> None:
-    assert providers.names() == ["twitrpix", "imgly"]
+    assert providers.names() == ["twitrpix", "imgly", "imgur"]
     assert providers.get("IMGLY") is IMGLY
     with pytest.raises(
-        UsageError, match="unknown service 'flickr'; choose one of: twitrpix, imgly"
+        UsageError, match="unknown service 'flickr'; choose one of: twitrpix, imgly, imgur"
     ):
         providers.get("flickr")
 

@@ -16,12 +16,13 @@ from pixup.errors import ConfigError, PixupError, UsageError
 from pixup.paths import providers_dir
 from pixup.providers.base import Provider, Target
 from pixup.providers.imgly import Imgly
+from pixup.providers.imgur import Imgur
 from pixup.providers.twitrpix import TwitrPix
 
 __all__ = ["Provider", "Target", "get", "names", "register"]
 
 # The built-in providers, in the order they are listed; the first is the default service.
-BUILTIN_PROVIDERS: tuple[Provider, ...] = (TwitrPix(), Imgly())
+BUILTIN_PROVIDERS: tuple[Provider, ...] = (TwitrPix(), Imgly(), Imgur())
 BUILTIN = tuple(p.name for p in BUILTIN_PROVIDERS)
 
 _REGISTRY: dict[str, Provider] = {}

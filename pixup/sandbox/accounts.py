@@ -20,12 +20,16 @@ class Account:
     # What the sandbox's generic image hosts (/hosts/...) take, for custom providers.
     host_token: str = "sandbox-host-token-77"
     host_key: str = "sandbox-host-key-99"
+    # The sandbox's Imgur application (API 3): anonymous uploads, and the OAuth 2 PIN flow.
+    imgur_client_id: str = "sandbox-imgur-client-7"
+    imgur_client_secret: str = "sandbox-imgur-client-secret-8"
 
     def urls(self, base_url: str) -> dict[str, str]:
         """The environment that points pixup's services and OAuth provider at a sandbox."""
         return {
             "PIXUP_TWITRPIX_URL": base_url,
             "PIXUP_IMGLY_URL": base_url,
+            "PIXUP_IMGUR_URL": base_url,
             "PIXUP_OAUTH_REQUEST_TOKEN_URL": f"{base_url}/oauth/request_token",
             "PIXUP_OAUTH_AUTHORIZE_URL": f"{base_url}/oauth/authorize",
             "PIXUP_OAUTH_ACCESS_TOKEN_URL": f"{base_url}/oauth/access_token",
@@ -43,6 +47,7 @@ class Account:
             "PIXUP_OAUTH_TOKEN_SECRET": self.token_secret,
             "PIXUP_USERNAME": self.username,
             "PIXUP_PASSWORD": self.password,
+            "PIXUP_IMGUR_CLIENT_ID": self.imgur_client_id,
         }
 
 

@@ -1,4 +1,4 @@
-"""A local server that speaks TwitrPix (API 1 and 2) and img.ly (API 1 and 2).
+"""A local server that speaks TwitrPix (API 1 and 2), img.ly (API 1 and 2) and Imgur (API 3).
 
 It checks credentials as the real services do (OAuth Echo signatures verified by
 oauthlib's server code), stores what is uploaded on disk and serves it back. Every
@@ -29,6 +29,7 @@ from pixup.oauth_echo import DEFAULT_VERIFY_URL, ECHO_AUTH_HEADER, ECHO_PROVIDER
 from pixup.sandbox import oauth
 from pixup.sandbox.accounts import SANDBOX
 from pixup.sandbox.hosts import Hosts
+from pixup.sandbox.imgur import ImgurSandbox
 
 DEFAULT_MAX_SIZE = 4 * 1024 * 1024
 VERIFY_PATH = "/1/account/verify_credentials.json"
@@ -100,6 +101,7 @@ class SandboxApp:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.state = State(data_dir=data_dir, max_size=max_size)
         self.hosts = Hosts(data_dir)
+        self.imgur = ImgurSandbox(self._store_bytes, lambda: self.state.max_size)
         self.url_map = Map(
             [
                 Rule("/", endpoint="index"),
@@ -120,10 +122,16 @@ class SandboxApp:
                 Rule("/oauth/request_token", endpoint="request_token", methods=["POST"]),
                 Rule("/oauth/authorize", endpoint="authorize"),
                 Rule("/oauth/access_token", endpoint="access_token", methods=["POST"]),
+                Rule("/3/image", endpoint="imgur_upload", methods=["POST"]),
+                Rule("/3/image/<deletehash>", endpoint="imgur_delete", methods=["DELETE"]),
+                Rule("/3/credits", endpoint="imgur_credits"),
+                Rule("/oauth2/authorize", endpoint="imgur_authorize"),
+                Rule("/oauth2/token", endpoint="imgur_token", methods=["POST"]),
                 Rule("/show/<size>/<media_id>", endpoint="show"),
                 Rule("/thumb/<media_id>", endpoint="media"),
                 Rule("/media/<media_id>", endpoint="media"),
                 Rule("/<media_id>", endpoint="media"),
+                Rule("/<name>.jpg", endpoint="imgur_thumb"),
                 Rule("/hosts/i/<item>", endpoint="host_media"),
                 Rule("/hosts/<kind>", endpoint="host", methods=["GET", "POST", "PUT", "PATCH"]),
                 Rule("/_sandbox/hosts", endpoint="list_host_requests"),
@@ -139,7 +147,7 @@ class SandboxApp:
         adapter = self.url_map.bind_to_environ(environ)
         try:
             endpoint, args = adapter.match()
-            uploading = endpoint.startswith(("twitrpix_", "imgly_"))
+            uploading = endpoint.startswith(("twitrpix_", "imgly_")) or endpoint == "imgur_upload"
             if uploading:
                 with self.state.lock:
                     self.state.in_flight += 1
@@ -247,6 +255,39 @@ class SandboxApp:
         with self.state.lock:
             self.state.uploads.append(record)
         return record
+
+    def _store_bytes(
+        self,
+        service: str,
+        api: int,
+        endpoint: str,
+        data: bytes,
+        message: str | None,
+        fields: list[str],
+    ) -> str:
+        """Keep an upload checked elsewhere (Imgur's); its id, 7 characters as Imgur's."""
+        media_id = _new_id() + _new_id()[0]
+        (self.state.data_dir / media_id).write_bytes(data)
+        dims = dimensions(data[: 256 * 1024])
+        record = Upload(
+            id=media_id,
+            service=service,
+            api=api,
+            endpoint=endpoint,
+            content_type=sniff_type(data[:16]) or "application/octet-stream",
+            size=len(data),
+            width=dims[0] if dims else None,
+            height=dims[1] if dims else None,
+            message=message,
+            posted=False,
+            fields=fields,
+            base64=False,
+            timestamp=formatdate(time.time(), usegmt=True),
+        )
+        (self.state.data_dir / f"{media_id}.json").write_text(json.dumps(asdict(record)))
+        with self.state.lock:
+            self.state.uploads.append(record)
+        return media_id
 
     def _unavailable(self) -> Response | None:
         """Maintenance, a programmed 503, or the configured delay: before any upload."""
@@ -465,6 +506,30 @@ class SandboxApp:
         )
         return Response(page, content_type="text/html")
 
+    # --- Imgur (pixup.sandbox.imgur) ---------------------------------------------------
+
+    def on_imgur_upload(self, request: Request) -> Response:
+        unavailable = self._unavailable()
+        return unavailable or self.imgur.upload(request)
+
+    def on_imgur_delete(self, request: Request, deletehash: str) -> Response:
+        return self.imgur.delete(request, deletehash)
+
+    def on_imgur_credits(self, request: Request) -> Response:
+        return self.imgur.credits_page(request)
+
+    def on_imgur_thumb(self, request: Request, name: str) -> Response:
+        # Imgur's thumbnails: the id and a size letter; the sandbox keeps one size.
+        if len(name) == 8 and name[-1] in "sbtmlh":
+            return self.on_media(request, name[:-1])
+        return self.on_media(request, name)
+
+    def on_imgur_authorize(self, request: Request) -> Response:
+        return self.imgur.authorize(request)
+
+    def on_imgur_token(self, request: Request) -> Response:
+        return self.imgur.token(request)
+
     def on_index(self, request: Request) -> Response:
         return Response(
             "pixup sandbox: TwitrPix and img.ly APIs for testing\n", content_type="text/plain"
@@ -510,6 +575,7 @@ class SandboxApp:
                 self.state.max_in_flight = 0
         return self._json(
             {
+                **self.imgur.change(changes),
                 "maintenance": self.state.maintenance,
                 "max_size": self.state.max_size,
                 "delay": self.state.delay,

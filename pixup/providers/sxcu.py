@@ -74,6 +74,70 @@ class Imported:
 
 def convert(raw: bytes, source: str, name: str | None = None) -> Imported:
     """The provider a ``.sxcu`` file describes; a :class:`ConfigError` says what is wrong."""
+    doc = _load(raw, source)
+    text = _strings(doc, source)
+    _check_destination(text("DestinationType"), source)
+    definition = _definition(doc, text, name, source)
+    if definition.body == "multipart" and not text("FileFormName"):
+        raise ConfigError(f"{source}: FileFormName is missing (the form field for the file)")
+    imported = Imported(definition=definition, notes=_notes(definition, text("Body")))
+    _take_secrets(imported)
+    try:
+        compile_templates(definition)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc.message}") from None
+    return imported
+
+
+def _definition(doc: dict[str, Any], text: Any, name: str | None, source: str) -> Definition:
+    old = _old_syntax(text("Version"), doc)
+    migrate = syntax.migrate_dollar if old else (lambda s: s)
+    method = _method(text)
+    body = _body(text, method, source)
+    request_url, query = _split_query(text("RequestURL"), doc, migrate, source)
+    host = (urlsplit(request_url.replace("{", "").replace("}", "")).hostname or "").lower()
+    title = text("Name") or host
+
+    return Definition(
+        name=_provider_name(name or title, source),
+        title=title or "custom uploader",
+        url=migrate(request_url),
+        method=method,
+        body=body,
+        file_field=text("FileFormName") or "file",
+        data=_migrate_data(text("Data")) if old else text("Data"),
+        query=query,
+        headers=_migrated(doc, "Headers", migrate, source),
+        fields=_migrated(doc, "Arguments", migrate, source),
+        response_url=_response_url(text, migrate, source),
+        thumbnail_url=migrate(text("ThumbnailURL")),
+        deletion_url=migrate(text("DeletionURL")),
+        error=migrate(text("ErrorMessage")),
+        regex_list=_regex_list(doc, source),
+        hosts=[host] if host else [],
+        source=source,
+    )
+
+
+def _migrated(doc: dict[str, Any], key: str, migrate: Any, source: str) -> dict[str, str]:
+    return {k: migrate(v) for k, v in _table(doc, key, source).items()}
+
+
+def _split_query(
+    request_url: str, doc: dict[str, Any], migrate: Any, source: str
+) -> tuple[str, dict[str, str]]:
+    """The URL without its query, and the query: ShareX moves a query string written into
+    RequestURL to the parameters, and so does pixup."""
+    request_url = request_url.strip()
+    if not request_url:
+        raise ConfigError(f"{source}: RequestURL is missing")
+    parts = urlsplit(request_url)
+    query = {k: migrate(v) for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+    query.update(_migrated(doc, "Parameters", migrate, source))
+    return urlunsplit(parts._replace(query="")), query
+
+
+def _load(raw: bytes, source: str) -> dict[str, Any]:
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -85,78 +149,60 @@ def convert(raw: bytes, source: str, name: str | None = None) -> Imported:
     unknown = sorted(k for k in doc if k not in KNOWN_KEYS)
     if unknown:
         raise ConfigError(f"{source}: unsupported key(s) {', '.join(unknown)}")
-    text = _strings(doc, source)
+    return doc
 
-    destinations = text("DestinationType")
+
+def _check_destination(destinations: str, source: str) -> None:
     kinds = {d.strip() for d in destinations.split(",") if d.strip()}
     if kinds and not kinds & {"ImageUploader", "FileUploader", "None"}:
         raise ConfigError(
             f"{source} is a {', '.join(sorted(kinds))} uploader; pixup uploads images, so it "
             "needs one made for ImageUploader or FileUploader"
         )
-    request_url = text("RequestURL").strip()
-    if not request_url:
-        raise ConfigError(f"{source}: RequestURL is missing")
-    old = _old_syntax(text("Version"), doc)
-    migrate = syntax.migrate_dollar if old else (lambda s: s)
 
-    notes: list[str] = []
-    method = (text("RequestMethod") or text("RequestType") or "POST").upper()
+
+def _method(text: Any) -> str:
+    return str(text("RequestMethod") or text("RequestType") or "POST").upper()
+
+
+def _body(text: Any, method: str, source: str) -> str:
     body_name = text("Body")
-    if body_name:
-        body = BODIES.get(body_name.lower())
-        if body is None:
-            raise ConfigError(
-                f"{source}: Body {body_name!r} is not one of "
-                "MultipartFormData, FormURLEncoded, JSON, XML, Binary, None"
-            )
-    else:
+    if not body_name:
         # The old format had no Body: a file form name meant a multipart upload.
-        body = "multipart" if text("FileFormName") or method == "POST" else "none"
+        return "multipart" if text("FileFormName") or method == "POST" else "none"
+    body = BODIES.get(body_name.lower())
+    if body is None:
+        raise ConfigError(
+            f"{source}: Body {body_name!r} is not one of "
+            "MultipartFormData, FormURLEncoded, JSON, XML, Binary, None"
+        )
+    return body
+
+
+def _response_url(text: Any, migrate: Any, source: str) -> str:
     response_type = text("ResponseType") or "Text"
-    response_url = migrate(text("URL"))
+    response_url: str = migrate(text("URL"))
     if response_type == "LocationHeader":
-        response_url = response_url or "{header:Location}"
-    elif response_type != "Text":
+        return response_url or "{header:Location}"
+    if response_type != "Text":
         raise ConfigError(
             f"{source}: ResponseType {response_type!r} is not supported (pixup never follows "
             "redirects, and reads the answer's text)"
         )
+    return response_url
 
-    # ShareX moves a query string written into RequestURL to the parameters; so does pixup.
-    parts = urlsplit(request_url)
-    query = {k: migrate(v) for k, v in parse_qsl(parts.query, keep_blank_values=True)}
-    query.update({k: migrate(v) for k, v in _table(doc, "Parameters", source).items()})
-    request_url = urlunsplit(parts._replace(query=""))
 
-    host = (urlsplit(request_url.replace("{", "").replace("}", "")).hostname or "").lower()
-    title = text("Name") or host or "custom uploader"
-    final_name = _provider_name(name or text("Name") or host, source)
+def _regex_list(doc: dict[str, Any], source: str) -> list[str]:
     regex_list = doc.get("RegexList") or []
     if not isinstance(regex_list, list) or not all(isinstance(r, str) for r in regex_list):
         raise ConfigError(f"{source}: RegexList must be a list of strings")
+    return list(regex_list)
 
-    definition = Definition(
-        name=final_name,
-        title=title,
-        url=migrate(request_url),
-        method=method,
-        body=body,
-        file_field=text("FileFormName") or "file",
-        data=_migrate_data(text("Data")) if old else text("Data"),
-        query=query,
-        headers={k: migrate(v) for k, v in _table(doc, "Headers", source).items()},
-        fields={k: migrate(v) for k, v in _table(doc, "Arguments", source).items()},
-        response_url=response_url,
-        thumbnail_url=migrate(text("ThumbnailURL")),
-        deletion_url=migrate(text("DeletionURL")),
-        error=migrate(text("ErrorMessage")),
-        regex_list=list(regex_list),
-        hosts=[host] if host else [],
-        source=source,
-    )
-    if body == "multipart" and not text("FileFormName"):
-        raise ConfigError(f"{source}: FileFormName is missing (the form field for the file)")
+
+def _notes(definition: Definition, body_name: str) -> list[str]:
+    """What the user should know about what was imported."""
+    notes: list[str] = []
+    body = definition.body
     if body not in ("multipart", "form") and definition.fields:
         notes.append(
             f"Arguments are sent only with MultipartFormData and FormURLEncoded bodies, as in "
@@ -175,13 +221,7 @@ def convert(raw: bytes, source: str, name: str | None = None) -> Imported:
                     f"{label}{'.' + key if key else ''} uses {', '.join(codes)}, which pixup sends "
                     "as written (ShareX fills them from a screenshot, a window or its counters)"
                 )
-    imported = Imported(definition=definition, notes=notes)
-    _take_secrets(imported)
-    try:
-        compile_templates(definition)
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc.message}") from None
-    return imported
+    return notes
 
 
 def _strings(doc: dict[str, Any], source: str) -> Any:
@@ -248,24 +288,27 @@ def _take_secrets(imported: Imported) -> None:
     d = imported.definition
     for label, table in (("Parameters", d.query), ("Headers", d.headers), ("Arguments", d.fields)):
         for key, value in list(table.items()):
-            if not SECRET_KEY.search(key) or not value.strip():
-                continue
-            try:
-                template = syntax.parse(value, f"{label}.{key}")
-            except syntax.TemplateError:
-                continue  # reported when the templates are compiled
-            before = set(imported.secrets)
-            rewritten = _rewrite(template, key, imported)
-            if rewritten is None:
-                if any(isinstance(n, str) and n.strip() for n in template):
-                    imported.notes.append(
-                        f"{label}.{key} mixes text and functions; it stays in the provider "
-                        "file (readable by you only), not in the keyring"
-                    )
-                continue
-            table[key] = rewritten
-            for new in set(imported.secrets) - before:
-                d.secrets[new] = f"{label}.{key}"
+            if SECRET_KEY.search(key) and value.strip():
+                _take_secret(imported, label, table, key)
+
+
+def _take_secret(imported: Imported, label: str, table: dict[str, str], key: str) -> None:
+    try:
+        template = syntax.parse(table[key], f"{label}.{key}")
+    except syntax.TemplateError:
+        return  # reported when the templates are compiled
+    before = set(imported.secrets)
+    rewritten = _rewrite(template, key, imported)
+    if rewritten is None:
+        if any(isinstance(n, str) and n.strip() for n in template):
+            imported.notes.append(
+                f"{label}.{key} mixes text and functions; it stays in the provider "
+                "file (readable by you only), not in the keyring"
+            )
+        return
+    table[key] = rewritten
+    for new in set(imported.secrets) - before:
+        imported.definition.secrets[new] = f"{label}.{key}"
 
 
 def _rewrite(template: syntax.Template, key: str, imported: Imported) -> str | None:
@@ -281,19 +324,25 @@ def _rewrite(template: syntax.Template, key: str, imported: Imported) -> str | N
             return f"{_escape(scheme.group(1))} {{secret:{name}}}"
         taken[name] = value
         return f"{{secret:{name}}}"
-    # "Basic {base64:user:password}": the literal inside base64 is the secret.
-    if (
-        len(template) == 2
-        and isinstance(template[0], str)
-        and isinstance(template[1], syntax.Call)
-        and template[1].name == "base64"
-        and len(template[1].args) == 1
-        and all(isinstance(n, str) for n in template[1].args[0])
-    ):
+    if _literal_in_base64(template):
+        assert isinstance(template[0], str) and isinstance(template[1], syntax.Call)
         name = _secret_name(key, taken)
         taken[name] = "".join(str(n) for n in template[1].args[0])
         return f"{_escape(template[0])}{{base64:{{secret:{name}}}}}"
     return None
+
+
+def _literal_in_base64(template: syntax.Template) -> bool:
+    """ "Basic {base64:user:password}": the literal inside base64 is the secret."""
+    if len(template) != 2 or not isinstance(template[0], str):
+        return False
+    call = template[1]
+    return (
+        isinstance(call, syntax.Call)
+        and call.name == "base64"
+        and len(call.args) == 1
+        and all(isinstance(n, str) for n in call.args[0])
+    )
 
 
 def _escape(text: str) -> str:

@@ -23,7 +23,7 @@ from pixup.output import Output
 from pixup.paths import config_path
 from pixup.providers.base import Provider
 from pixup.security import allowed_by_env, check_plain_http
-from pixup.settings import Flags, resolve
+from pixup.settings import Flags, Settings, resolve
 from pixup.specs import AskValues, CredentialSpec, LoginStep, OAuth1Pin, OAuth2Pin
 
 
@@ -92,31 +92,54 @@ def _steps(opts: LoginOptions, provider: Provider, api: int) -> tuple[LoginStep,
     return tuple(dict.fromkeys(shared))
 
 
-def _login(opts: LoginOptions, out: Output, ctx: Context) -> None:
+def _keyring_backend(ctx: Context, steps: tuple[LoginStep, ...]) -> str:
+    """The keyring's name; an error now, before any question, if it cannot be used."""
     store = ctx.keystore()
     if not store.enabled:
         raise UsageError(
             "login stores secrets in the system keyring, which is turned off "
             "(--no-keyring or PIXUP_NO_KEYRING); use the PIXUP_* environment variables instead"
         )
+    backend = store.backend_name()
+    specs = [c for s in steps for c in s.credentials]
+    store.get(next((c.store for c in specs if c.secret), "probe"))
+    return backend
+
+
+def _check_endpoints(settings: Settings, steps: tuple[LoginStep, ...], ctx: Context) -> None:
+    """No credential travels over plain http to a host the user did not allow."""
+    allowed = allowed_by_env(ctx.env)
+    for url in settings.target.options.values():
+        check_plain_http(str(url), (), allowed)
+    if any(isinstance(s, OAuth2Pin) for s in steps):
+        check_plain_http(settings.target.base_url, settings.provider.hosts, allowed)
+
+
+def _login(opts: LoginOptions, out: Output, ctx: Context) -> None:
     settings = resolve(Flags(service=opts.service, api=opts.api), ctx.env, ctx.config())
     provider = settings.provider
     steps = _steps(opts, provider, settings.target.api)
-    specs = [c for s in steps for c in s.credentials]
-    backend = store.backend_name()
-    # Fails now, before any question, if the keyring is unusable.
-    store.get(next((c.store for c in specs if c.secret), "probe"))
-    for url in settings.target.options.values():
-        check_plain_http(str(url), (), allowed_by_env(ctx.env))
-    if any(isinstance(s, OAuth2Pin) for s in steps):
-        check_plain_http(settings.target.base_url, provider.hosts, allowed_by_env(ctx.env))
+    backend = _keyring_backend(ctx, steps)
+    _check_endpoints(settings, steps, ctx)
     by_name = {c.name: c for c in login_credentials()}
     inputs = Inputs(ctx, opts.values, by_name.get(opts.stdin_secret or ""))
     session = LoginSession(settings, inputs, out, ctx.env, browser=opts.browser)
     found = [FLOWS[type(step)](step, session) for step in steps]
-    values = {spec: v for f in found for spec, v in f.values.items()}
-    secrets = store_values(ctx, values)
+    secrets = store_values(ctx, {spec: v for f in found for spec, v in f.values.items()})
     who = next((f.who for f in found if f.who), None)
+    _say_logged_in(out, opts, settings, steps, who, secrets, backend)
+
+
+def _say_logged_in(
+    out: Output,
+    opts: LoginOptions,
+    settings: Settings,
+    steps: tuple[LoginStep, ...],
+    who: str | None,
+    secrets: list[str],
+    backend: str,
+) -> None:
+    provider = settings.provider
     if out.json_mode:
         out.json(
             {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from pixup.security import allowed_by_env, check_plain_http
 from pixup.settings import Flags, Settings
 
 if TYPE_CHECKING:
+    from pixup.progress import UploadProgress
     from pixup.providers.syntax import Ask
 
 __all__ = ["STDIN", "Batch", "run"]
@@ -134,12 +135,9 @@ def _execute(
 ) -> int:
     settings = found.settings
     assert settings is not None
-    from pixup.progress import UploadProgress
-
     ledger = _open_ledger(settings, out, batch, ctx)
     recording = ledger if batch.history and settings.history else None
-    total = sum(item.size for item in items)
-    progress = UploadProgress(out, total, len(items)) if not batch.dry_run else None
+    progress = _progress(items, out, batch)
     uploader = Uploader(
         settings,
         opts,
@@ -150,30 +148,48 @@ def _execute(
         ask=found.ask,
         renew=found.renew,
     )
-    done = 0
+    tally = _Tally()
     try:
         with progress or contextlib.nullcontext():
             futures: list[Future[Outcome]] = [uploader.submit(item) for item in items]
-            first_failure, urls = 0, []
             for future in futures:
                 outcome = future.result()
-                code = report(outcome, settings, out)
-                first_failure = first_failure or code
+                tally.add(outcome, report(outcome, settings, out))
                 record(recording, outcome, settings, opts, out)
-                done += 1
-                if outcome.result is not None and outcome.result.media.url:
-                    urls.append(outcome.result.media.url)
         if batch.copy:
-            copy_urls(urls, out)
+            copy_urls(tally.urls, out)
     except KeyboardInterrupt:
         uploader.close(wait=False)
         out.error(
-            f"interrupted: {done} of {len(items)} files reported; uploads already under way "
-            "finish or time out, the rest were not started"
+            f"interrupted: {tally.done} of {len(items)} files reported; uploads already under "
+            "way finish or time out, the rest were not started"
         )
         return ExitStatus.INTERRUPTED
     finally:
         uploader.close()
         if ledger is not None:
             ledger.close()
-    return first_failure
+    return tally.first_failure
+
+
+def _progress(items: list[Item], out: Output, batch: Batch) -> UploadProgress | None:
+    from pixup.progress import UploadProgress
+
+    if batch.dry_run:
+        return None
+    return UploadProgress(out, sum(item.size for item in items), len(items))
+
+
+@dataclass
+class _Tally:
+    """What the batch has reported so far."""
+
+    done: int = 0
+    first_failure: int = 0
+    urls: list[str] = field(default_factory=list)
+
+    def add(self, outcome: Outcome, code: int) -> None:
+        self.done += 1
+        self.first_failure = self.first_failure or code
+        if outcome.result is not None and outcome.result.media.url:
+            self.urls.append(outcome.result.media.url)

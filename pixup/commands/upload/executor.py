@@ -181,15 +181,21 @@ class Uploader:
                     return self._failed(item, err, digest, sha)
                 renewed = True
             except PixupError as err:
-                wait = backoff(attempt, err.retry_after) if err.retryable else None
-                if attempt >= self.batch.retries or wait is None:
+                if not self._wait_to_retry(item, err, attempt):
                     return self._failed(item, err, digest, sha)
-                self.out.warn(
-                    f"{item.name}: {err.message}; trying again in {wait:.1f}s "
-                    f"({attempt + 1}/{self.batch.retries})"
-                )
-                time.sleep(wait)
                 attempt += 1
+
+    def _wait_to_retry(self, item: Item, err: PixupError, attempt: int) -> bool:
+        """Whether ``err`` may be retried, after waiting as long as it asks."""
+        wait = backoff(attempt, err.retry_after) if err.retryable else None
+        if attempt >= self.batch.retries or wait is None:
+            return False
+        self.out.warn(
+            f"{item.name}: {err.message}; trying again in {wait:.1f}s "
+            f"({attempt + 1}/{self.batch.retries})"
+        )
+        time.sleep(wait)
+        return True
 
     def _attempt(
         self, item: Item, params: UploadParams, creds: Credentials, sha: _Hash | None

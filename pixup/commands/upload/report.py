@@ -3,6 +3,7 @@ a record in the history, and the URLs on the clipboard."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -112,31 +113,39 @@ def record(
     """An attempt that reached the service goes into the history."""
     if ledger is None or not _reached_service(outcome):
         return
-    err, result = outcome.error, outcome.result
-    media = result.media if result else Media()
     try:
-        ledger.record(
-            Record(
-                service=settings.provider.name,
-                api=settings.target.api,
-                file=str(Path(outcome.file).resolve()) if outcome.file != STDIN else STDIN,
-                size=outcome.size,
-                sha256=outcome.sha256,
-                message=opts.message,
-                ok=err is None,
-                media_id=media.id,
-                url=media.url,
-                thumb_url=media.thumb_url,
-                deletion_url=media.deletion_url,
-                status_id=result.status_id if result else None,
-                error_kind=err.kind if err else None,
-                error_code=err.code if err else None,
-                error_message=out.redact(err.message) if err else None,
-                http_status=err.http_status if err else None,
-            )
-        )
+        ledger.record(_record_of(outcome, settings, opts, out))
     except HistoryUnavailable as exc:
         out.warn_once(f"the upload history cannot be used ({exc}); uploading without it")
+
+
+def _record_of(outcome: Outcome, settings: Settings, opts: UploadOptions, out: Output) -> Record:
+    result = outcome.result or UploadResult(media=Media())
+    media = result.media
+    rec = Record(
+        service=settings.provider.name,
+        api=settings.target.api,
+        file=str(Path(outcome.file).resolve()) if outcome.file != STDIN else STDIN,
+        size=outcome.size,
+        sha256=outcome.sha256,
+        message=opts.message,
+        ok=outcome.error is None,
+        media_id=media.id,
+        url=media.url,
+        thumb_url=media.thumb_url,
+        deletion_url=media.deletion_url,
+        status_id=result.status_id,
+    )
+    err = outcome.error
+    if err is None:
+        return rec
+    return replace(
+        rec,
+        error_kind=err.kind,
+        error_code=err.code,
+        error_message=out.redact(err.message),
+        http_status=err.http_status,
+    )
 
 
 def copy_urls(urls: list[str], out: Output) -> None:

@@ -119,30 +119,42 @@ def calls(template: Template) -> list[Call]:
     return found
 
 
+_MINIMUM_ARGS = {"json": 1, "xml": 1, "regex": 1, "header": 1, "random": 2, "select": 1}
+
+
 def check(template: Template, where: str, *, response: bool, regex_list: int = 0) -> None:
     """Raise for a function that is unknown, unsupported, or out of place in ``where``."""
     for call in calls(template):
-        name = call.name
-        if name.isdigit() or re.fullmatch(r"\d+,\d+", name):
-            name = "regex"  # an old-format reference to RegexList
-        if name in UNSUPPORTED:
-            raise TemplateError(f"{where}: {{{name}}} is not supported: {UNSUPPORTED[name]}")
-        if name not in KNOWN_FUNCTIONS:
-            raise TemplateError(f"{where}: unknown function {{{call.name}}}")
-        if name in RESPONSE_FUNCTIONS and not response:
-            raise TemplateError(
-                f"{where}: {{{name}}} reads the answer, which does not exist yet when the "
-                "request is built"
-            )
-        minimum = {"json": 1, "xml": 1, "regex": 1, "header": 1, "random": 2, "select": 1}
-        if len(call.args) < minimum.get(name, 0) and not call.name[0].isdigit():
-            raise TemplateError(f"{where}: {{{name}}} needs at least {minimum[name]} argument(s)")
-        if name == "regex" and call.name[0].isdigit():
-            index = int(call.name.split(",")[0])
-            if not 1 <= index <= regex_list:
-                raise TemplateError(f"{where}: ${call.name}$ names no entry of RegexList")
-        if name == "xml" and call.args and not any(isinstance(n, Call) for n in call.args[-1]):
+        # $1$ or $1,2$ in an old file: an entry of RegexList (and a group)
+        if call.name.isdigit() or re.fullmatch(r"\d+,\d+", call.name):
+            _check_regex_entry(call, where, response, regex_list)
+            continue
+        _check_known(call, where, response)
+        minimum = _MINIMUM_ARGS.get(call.name, 0)
+        if len(call.args) < minimum:
+            raise TemplateError(f"{where}: {{{call.name}}} needs at least {minimum} argument(s)")
+        if call.name == "xml" and call.args and not any(isinstance(n, Call) for n in call.args[-1]):
             _xpath("".join(str(n) for n in call.args[-1]))  # fails early on bad XPath
+
+
+def _check_known(call: Call, where: str, response: bool) -> None:
+    name = call.name
+    if name in UNSUPPORTED:
+        raise TemplateError(f"{where}: {{{name}}} is not supported: {UNSUPPORTED[name]}")
+    if name not in KNOWN_FUNCTIONS:
+        raise TemplateError(f"{where}: unknown function {{{name}}}")
+    if name in RESPONSE_FUNCTIONS and not response:
+        raise TemplateError(
+            f"{where}: {{{name}}} reads the answer, which does not exist yet when the "
+            "request is built"
+        )
+
+
+def _check_regex_entry(call: Call, where: str, response: bool, regex_list: int) -> None:
+    _check_known(Call("regex", call.args), where, response)
+    index = int(call.name.split(",")[0])
+    if not 1 <= index <= regex_list:
+        raise TemplateError(f"{where}: ${call.name}$ names no entry of RegexList")
 
 
 def uses(template: Template, name: str) -> bool:
@@ -185,51 +197,71 @@ def render(template: Template, ctx: Context) -> str:
 
 def _call_value(call: Call, ctx: Context) -> str:
     args = [render(a, ctx) for a in call.args]
-    name = call.name
-    if name[:1].isdigit():  # $1$ or $1,2$ in an old file: RegexList entry, group
-        index, _, group = name.partition(",")
-        if not 1 <= int(index) <= len(ctx.regex_list):
-            raise TemplateError(f"${name}$ names no entry of RegexList")
-        return _regex(ctx.text(), ctx.regex_list[int(index) - 1], group)
-    if name == "response":
-        return ctx.text()
-    if name == "responseurl":
-        return ctx.response.url if ctx.response is not None else ""
-    if name == "header":
-        headers = ctx.response.headers if ctx.response is not None else {}
-        return headers.get(args[0].lower(), "")
-    if name == "json":
-        source, path = (args[0], args[1]) if len(args) > 1 else (ctx.text(), args[0])
-        return json_path(source, path)
-    if name == "xml":
-        source, path = (args[0], args[1]) if len(args) > 1 else (ctx.text(), args[0])
-        return xml_path(source, path)
-    if name == "regex":
-        if len(args) > 2:
-            return _regex(args[0], args[1], args[2])
-        if args[0].isdigit() and 1 <= int(args[0]) <= len(ctx.regex_list):
-            pattern = ctx.regex_list[int(args[0]) - 1]  # an old file's RegexList entry
-        else:
-            pattern = args[0]
-        return _regex(ctx.text(), pattern, args[1] if len(args) > 1 else "")
-    if name == "filename":
-        return quote(ctx.filename, safe="") if ctx.url_encode else ctx.filename
-    if name == "input":
-        value = ctx.input() if ctx.input is not None else ""
-        return quote(value, safe="") if ctx.url_encode else value
-    if name == "random":
-        return random.choice(args) if args else ""
-    if name == "base64":
-        return base64.b64encode(args[0].encode()).decode("ascii") if args else ""
-    if name == "secret":
-        return ctx.secrets.get(args[0], "") if args else ""
-    if name in ("prompt", "inputbox"):
-        title = args[0] if args else "Value"
-        default = args[1] if len(args) > 1 else ""
-        return _ask(ctx, title, default, None)
-    if name == "select":
-        return _ask(ctx, "Choose one", args[0], args)
-    raise TemplateError(f"unknown function {{{name}}}")
+    if call.name[:1].isdigit():  # $1$ or $1,2$ in an old file: RegexList entry, group
+        return _regex_entry(call.name, ctx)
+    function = _FUNCTIONS.get(call.name)
+    if function is None:
+        raise TemplateError(f"unknown function {{{call.name}}}")
+    return function(args, ctx)
+
+
+def _regex_entry(name: str, ctx: Context) -> str:
+    index, _, group = name.partition(",")
+    if not 1 <= int(index) <= len(ctx.regex_list):
+        raise TemplateError(f"${name}$ names no entry of RegexList")
+    return _regex(ctx.text(), ctx.regex_list[int(index) - 1], group)
+
+
+def _source_and_path(args: list[str], ctx: Context) -> tuple[str, str]:
+    """``{json:path}`` reads the answer; ``{json:text|path}`` reads ``text``."""
+    return (args[0], args[1]) if len(args) > 1 else (ctx.text(), args[0])
+
+
+def _fn_header(args: list[str], ctx: Context) -> str:
+    headers = ctx.response.headers if ctx.response is not None else {}
+    return headers.get(args[0].lower(), "")
+
+
+def _fn_regex(args: list[str], ctx: Context) -> str:
+    if len(args) > 2:
+        return _regex(args[0], args[1], args[2])
+    if args[0].isdigit() and 1 <= int(args[0]) <= len(ctx.regex_list):
+        pattern = ctx.regex_list[int(args[0]) - 1]  # an old file's RegexList entry
+    else:
+        pattern = args[0]
+    return _regex(ctx.text(), pattern, args[1] if len(args) > 1 else "")
+
+
+def _encoded(value: str, ctx: Context) -> str:
+    return quote(value, safe="") if ctx.url_encode else value
+
+
+def _fn_prompt(args: list[str], ctx: Context) -> str:
+    title = args[0] if args else "Value"
+    default = args[1] if len(args) > 1 else ""
+    return _ask(ctx, title, default, None)
+
+
+def _first(args: list[str]) -> str:
+    return args[0] if args else ""
+
+
+_FUNCTIONS: dict[str, Callable[[list[str], Context], str]] = {
+    "response": lambda args, ctx: ctx.text(),
+    "responseurl": lambda args, ctx: ctx.response.url if ctx.response is not None else "",
+    "header": _fn_header,
+    "json": lambda args, ctx: json_path(*_source_and_path(args, ctx)),
+    "xml": lambda args, ctx: xml_path(*_source_and_path(args, ctx)),
+    "regex": _fn_regex,
+    "filename": lambda args, ctx: _encoded(ctx.filename, ctx),
+    "input": lambda args, ctx: _encoded(ctx.input() if ctx.input is not None else "", ctx),
+    "random": lambda args, ctx: random.choice(args) if args else "",
+    "base64": lambda args, ctx: base64.b64encode(_first(args).encode()).decode("ascii"),
+    "secret": lambda args, ctx: ctx.secrets.get(_first(args), ""),
+    "prompt": _fn_prompt,
+    "inputbox": _fn_prompt,
+    "select": lambda args, ctx: _ask(ctx, "Choose one", args[0], args),
+}
 
 
 def _ask(ctx: Context, title: str, default: str, choices: list[str] | None) -> str:
@@ -262,16 +294,25 @@ def json_path(source: str, path: str) -> str:
         if match is None or match.end() == pos:
             raise TemplateError(f"cannot read the JSON path {path!r}")
         pos = match.end()
-        name, index, quoted = match.groups()
-        if index is not None:
-            if not isinstance(node, list) or int(index) >= len(node):
-                return ""
-            node = node[int(index)]
-        else:
-            key = name if name is not None else quoted
-            if not isinstance(node, dict) or key not in node:
-                return ""
-            node = node[key]
+        node = _json_step(node, *match.groups())
+        if node is _MISSING:
+            return ""
+    return _json_text(node)
+
+
+_MISSING = object()
+
+
+def _json_step(node: Any, name: str | None, index: str | None, quoted: str | None) -> Any:
+    """The child a step names, or _MISSING."""
+    if index is not None:
+        ok = isinstance(node, list) and int(index) < len(node)
+        return node[int(index)] if ok else _MISSING
+    key = name if name is not None else quoted
+    return node[key] if isinstance(node, dict) and key in node else _MISSING
+
+
+def _json_text(node: Any) -> str:
     if node is None:
         return ""
     if isinstance(node, bool):

@@ -187,6 +187,24 @@ TimeoutOpt = Annotated[
     float | None,
     typer.Option("--timeout", metavar="SECONDS", help="Network timeout in seconds (default 30)."),
 ]
+ApiOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--api",
+        metavar="N",
+        autocompletion=_complete_api,
+        help="API version, of those the service has (default: its usual one).",
+    ),
+]
+MaxSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-size",
+        metavar="SIZE",
+        help="The largest upload, e.g. 4MB (upload: checked before sending, default the "
+        "service's limit; sandbox: what it takes, default 4MB).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Log the HTTP exchange to stderr, secrets redacted.")
@@ -224,15 +242,7 @@ def upload(
         ),
     ],
     service: ServiceOpt = None,
-    api: Annotated[
-        int | None,
-        typer.Option(
-            "--api",
-            metavar="N",
-            autocompletion=_complete_api,
-            help="API version, of those the service has (default: its usual one).",
-        ),
-    ] = None,
+    api: ApiOpt = None,
     message: Annotated[
         str | None,
         typer.Option("--message", "-m", metavar="TEXT", help="Text to go with the photo."),
@@ -276,12 +286,7 @@ def upload(
             help="Retries when the service was not reached, or answered 503/429 (default 2).",
         ),
     ] = 2,
-    max_size: Annotated[
-        str | None,
-        typer.Option(
-            "--max-size", metavar="SIZE", help="Size limit checked before sending (default 4MB)."
-        ),
-    ] = None,
+    max_size: MaxSizeOpt = None,
     filename: Annotated[
         str | None,
         typer.Option("--filename", metavar="NAME", help="The file name the server sees for '-'."),
@@ -441,10 +446,7 @@ def sandbox(
             help="Print the shell exports that point pixup at a sandbox on --host/--port; exit.",
         ),
     ] = False,
-    max_size: Annotated[
-        str | None,
-        typer.Option("--max-size", metavar="SIZE", help="Largest upload it takes (default 4MB)."),
-    ] = None,
+    max_size: MaxSizeOpt = None,
     urls_only: Annotated[
         bool,
         typer.Option(
@@ -591,10 +593,7 @@ def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 def _login_options(
     service: ServiceOpt = None,
-    api: Annotated[
-        int | None,
-        typer.Option("--api", metavar="N", autocompletion=_complete_api, help="API version."),
-    ] = None,
+    api: ApiOpt = None,
     account: Annotated[
         bool,
         typer.Option(

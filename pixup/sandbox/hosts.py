@@ -59,115 +59,120 @@ class Hosts:
         return response
 
     def _answer(self, request: Request, kind: str, record: dict[str, Any]) -> Response:
-        base = request.host_url.rstrip("/")
-        bearer = request.headers.get("Authorization") == f"Bearer {SANDBOX.host_token}"
-        if kind == "json":
-            record["fields"] = sorted(request.form)
-            if not bearer:
-                return _json(
-                    {"success": False, "status": 401, "error": {"message": "Invalid token"}}, 401
-                )
-            upload = next(iter(request.files.values()), None)
-            data = upload.read() if upload is not None else b""
-            record["file_field"] = next(iter(request.files), None)
-            item = self._store(data, (upload.filename or "") if upload else "", record)
-            if item is None:
-                return _json(
-                    {"success": False, "status": 400, "error": {"message": "No image"}}, 400
-                )
-            return _json({"success": True, "status": 200, "data": self._links(base, item)})
-        if kind == "xml":
-            record["fields"] = sorted(request.form)
-            if request.form.get("api_key") != SANDBOX.host_key:
-                return _xml('<rsp stat="fail"><err code="100" msg="Invalid API key"/></rsp>', 403)
-            upload = next(iter(request.files.values()), None)
-            item = self._store(
-                upload.read() if upload else b"", (upload.filename or "") if upload else "", record
-            )
-            if item is None:
-                return _xml('<rsp stat="fail"><err code="2" msg="No image"/></rsp>', 400)
-            links = self._links(base, item)
-            return _xml(
-                f'<rsp stat="ok"><image id="{item}"><url>{escape(links["link"])}</url>'
-                f"<thumb>{escape(links['thumb'])}</thumb>"
-                f"<delete>{escape(links['delete'])}</delete></image></rsp>"
-            )
-        if kind == "text":
-            if request.headers.get("X-Api-Key") != SANDBOX.host_key:
-                return Response("error: bad api key\n", 401, content_type="text/plain")
-            item = self._store(request.get_data(), "", record)
-            if item is None:
-                return Response("error: not an image\n", 415, content_type="text/plain")
-            links = self._links(base, item)
-            return Response(
-                links["link"] + "\n",
-                201,
-                content_type="text/plain",
-                headers={"X-Delete-Url": links["delete"]},
-            )
-        if kind == "form":
-            record["fields"] = sorted(request.form)
-            if request.args.get("key") != SANDBOX.host_key:
-                return _json({"status_code": 400, "error": {"message": "Invalid API v1 key."}}, 400)
-            item = self._store(
-                _b64(request.form.get("image", "")), request.form.get("name", ""), record
-            )
-            if item is None:
-                return _json(
-                    {"status_code": 400, "error": {"message": "Empty upload source."}}, 400
-                )
-            links = self._links(base, item)
-            return _json(
-                {
-                    "data": {
-                        "url": links["link"],
-                        "thumb": {"url": links["thumb"]},
-                        "delete_url": links["delete"],
-                    },
-                    "success": True,
-                    "status": 200,
-                }
-            )
-        if kind == "jsonbody":
-            if not bearer:
-                return _json({"error": "unauthorized"}, 401)
-            try:
-                doc = json.loads(request.get_data())
-            except ValueError:
-                return _json({"error": "the body is not JSON"}, 400)
-            item = self._store(_b64(doc.get("image", "")), doc.get("name", ""), record)
-            if item is None:
-                return _json({"error": "no image"}, 400)
-            return _json({"files": [{"url": self._links(base, item)["link"]}]})
-        if kind == "xmlbody":
-            from defusedxml import ElementTree
+        answer = getattr(self, f"_kind_{kind}", None) if kind in KINDS else None
+        if answer is None:
+            return Response("no such host kind\n", 404, content_type="text/plain")
+        response: Response = answer(request, request.host_url.rstrip("/"), record)
+        return response
 
-            try:
-                root = ElementTree.fromstring(request.get_data(), forbid_dtd=True)
-            except Exception:
-                return _xml("<error>the body is not XML</error>", 400)
-            if root.findtext("key") != SANDBOX.host_key:
-                return _xml("<error>bad key</error>", 403)
-            item = self._store(
-                _b64(root.findtext("data") or ""), root.findtext("name") or "", record
+    def _kind_json(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        record["fields"] = sorted(request.form)
+        if not _bearer(request):
+            return _json(
+                {"success": False, "status": 401, "error": {"message": "Invalid token"}}, 401
             )
-            if item is None:
-                return _xml("<error>no image</error>", 400)
-            return _xml(f"<upload><url>{escape(self._links(base, item)['link'])}</url></upload>")
-        if kind == "query":
-            if request.args.get("key") != SANDBOX.host_key:
-                return Response("bad key\n", 403, content_type="text/plain")
-            item = self._store(
-                _b64(request.args.get("image", "")), request.args.get("name", ""), record
-            )
-            if item is None:
-                return Response("no image\n", 400, content_type="text/plain")
-            return Response(self._links(base, item)["link"], content_type="text/plain")
-        if kind == "redirect":
-            return Response("moved\n", 302, headers={"Location": f"{base}/hosts/elsewhere"})
-        if kind == "elsewhere":
-            return _json({"data": {"link": f"{base}/hosts/i/stolen.png"}})
-        return Response("no such host kind\n", 404, content_type="text/plain")
+        upload = next(iter(request.files.values()), None)
+        data = upload.read() if upload is not None else b""
+        record["file_field"] = next(iter(request.files), None)
+        item = self._store(data, (upload.filename or "") if upload else "", record)
+        if item is None:
+            return _json({"success": False, "status": 400, "error": {"message": "No image"}}, 400)
+        return _json({"success": True, "status": 200, "data": self._links(base, item)})
+
+    def _kind_xml(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        record["fields"] = sorted(request.form)
+        if request.form.get("api_key") != SANDBOX.host_key:
+            return _xml('<rsp stat="fail"><err code="100" msg="Invalid API key"/></rsp>', 403)
+        upload = next(iter(request.files.values()), None)
+        item = self._store(
+            upload.read() if upload else b"", (upload.filename or "") if upload else "", record
+        )
+        if item is None:
+            return _xml('<rsp stat="fail"><err code="2" msg="No image"/></rsp>', 400)
+        links = self._links(base, item)
+        return _xml(
+            f'<rsp stat="ok"><image id="{item}"><url>{escape(links["link"])}</url>'
+            f"<thumb>{escape(links['thumb'])}</thumb>"
+            f"<delete>{escape(links['delete'])}</delete></image></rsp>"
+        )
+
+    def _kind_text(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        if request.headers.get("X-Api-Key") != SANDBOX.host_key:
+            return Response("error: bad api key\n", 401, content_type="text/plain")
+        item = self._store(request.get_data(), "", record)
+        if item is None:
+            return Response("error: not an image\n", 415, content_type="text/plain")
+        links = self._links(base, item)
+        return Response(
+            links["link"] + "\n",
+            201,
+            content_type="text/plain",
+            headers={"X-Delete-Url": links["delete"]},
+        )
+
+    def _kind_form(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        record["fields"] = sorted(request.form)
+        if request.args.get("key") != SANDBOX.host_key:
+            return _json({"status_code": 400, "error": {"message": "Invalid API v1 key."}}, 400)
+        item = self._store(
+            _b64(request.form.get("image", "")), request.form.get("name", ""), record
+        )
+        if item is None:
+            return _json({"status_code": 400, "error": {"message": "Empty upload source."}}, 400)
+        links = self._links(base, item)
+        return _json(
+            {
+                "data": {
+                    "url": links["link"],
+                    "thumb": {"url": links["thumb"]},
+                    "delete_url": links["delete"],
+                },
+                "success": True,
+                "status": 200,
+            }
+        )
+
+    def _kind_jsonbody(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        if not _bearer(request):
+            return _json({"error": "unauthorized"}, 401)
+        try:
+            doc = json.loads(request.get_data())
+        except ValueError:
+            return _json({"error": "the body is not JSON"}, 400)
+        item = self._store(_b64(doc.get("image", "")), doc.get("name", ""), record)
+        if item is None:
+            return _json({"error": "no image"}, 400)
+        return _json({"files": [{"url": self._links(base, item)["link"]}]})
+
+    def _kind_xmlbody(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        from defusedxml import ElementTree
+
+        try:
+            root = ElementTree.fromstring(request.get_data(), forbid_dtd=True)
+        except Exception:
+            return _xml("<error>the body is not XML</error>", 400)
+        if root.findtext("key") != SANDBOX.host_key:
+            return _xml("<error>bad key</error>", 403)
+        item = self._store(_b64(root.findtext("data") or ""), root.findtext("name") or "", record)
+        if item is None:
+            return _xml("<error>no image</error>", 400)
+        return _xml(f"<upload><url>{escape(self._links(base, item)['link'])}</url></upload>")
+
+    def _kind_query(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        if request.args.get("key") != SANDBOX.host_key:
+            return Response("bad key\n", 403, content_type="text/plain")
+        item = self._store(
+            _b64(request.args.get("image", "")), request.args.get("name", ""), record
+        )
+        if item is None:
+            return Response("no image\n", 400, content_type="text/plain")
+        return Response(self._links(base, item)["link"], content_type="text/plain")
+
+    def _kind_redirect(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        return Response("moved\n", 302, headers={"Location": f"{base}/hosts/elsewhere"})
+
+    def _kind_elsewhere(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        return _json({"data": {"link": f"{base}/hosts/i/stolen.png"}})
 
     def _store(self, data: bytes, filename: str, record: dict[str, Any]) -> str | None:
         record["filename"] = filename
@@ -194,6 +199,10 @@ class Hosts:
             return Response("not found\n", 404, content_type="text/plain")
         data = path.read_bytes()
         return Response(data, content_type=sniff_type(data[:16]) or "application/octet-stream")
+
+
+def _bearer(request: Request) -> bool:
+    return request.headers.get("Authorization") == f"Bearer {SANDBOX.host_token}"
 
 
 def _b64(text: str) -> bytes:

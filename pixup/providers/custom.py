@@ -118,100 +118,60 @@ class Definition:
 
     def to_toml(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"format": FORMAT, "title": self.title}
-        if self.source:
-            doc["source"] = self.source
-        request: dict[str, Any] = {"method": self.method, "url": self.url, "body": self.body}
-        if self.body == "multipart":
-            request["file_field"] = self.file_field
-        if self.body in ("json", "xml"):
-            request["data"] = self.data
-        for key in ("query", "headers", "fields"):
-            if getattr(self, key):
-                request[key] = dict(getattr(self, key))
-        doc["request"] = request
-        response: dict[str, Any] = {
-            k: v
-            for k, v in (
-                ("url", self.response_url),
-                ("thumbnail_url", self.thumbnail_url),
-                ("deletion_url", self.deletion_url),
-                ("error", self.error),
-            )
-            if v
+        doc |= _set({"source": self.source})
+        doc["request"] = {
+            "method": self.method,
+            "url": self.url,
+            "body": self.body,
+            **({"file_field": self.file_field} if self.body == "multipart" else {}),
+            **({"data": self.data} if self.body in ("json", "xml") else {}),
+            **_set({k: dict(getattr(self, k)) for k in ("query", "headers", "fields")}),
         }
-        if self.regex_list:
-            response["regex_list"] = list(self.regex_list)
-        doc["response"] = response
-        limits: dict[str, Any] = {"types": list(self.types)}
+        doc["response"] = _set(
+            {
+                "url": self.response_url,
+                "thumbnail_url": self.thumbnail_url,
+                "deletion_url": self.deletion_url,
+                "error": self.error,
+                "regex_list": list(self.regex_list),
+            }
+        )
+        doc["limits"] = {"types": list(self.types)}
         if self.max_size is not None:
-            limits["max_size"] = self.max_size
-        doc["limits"] = limits
-        links: dict[str, Any] = {}
-        if self.media_link:
-            links["media"] = self.media_link
-        if self.thumbnail_link:
-            links["thumbnail"] = self.thumbnail_link
-        if self.hosts:
-            links["hosts"] = list(self.hosts)
-        if links:
-            doc["links"] = links
-        if self.secrets:
-            doc["secrets"] = dict(self.secrets)
-        return doc
+            doc["limits"]["max_size"] = self.max_size
+        links = _set(
+            {"media": self.media_link, "thumbnail": self.thumbnail_link, "hosts": list(self.hosts)}
+        )
+        return doc | _set({"links": links, "secrets": dict(self.secrets)})
+
+
+def _set(values: dict[str, Any]) -> dict[str, Any]:
+    """The entries that have a value (TOML has no null; an empty table says nothing)."""
+    return {k: v for k, v in values.items() if v}
 
 
 def from_toml(name: str, doc: Mapping[str, Any]) -> Definition:
     """A checked :class:`Definition`; a :class:`ConfigError` names the first bad key."""
-    if not NAME_RE.match(name):
-        raise ConfigError(
-            f"{name!r} is not a provider name (lower-case letters, digits, '-' and '_')"
-        )
-    fmt = doc.get("format", FORMAT)
-    if fmt != FORMAT:
-        raise ConfigError(f"format {fmt!r} is not one this pixup reads (it reads {FORMAT})")
+    _check_head(name, doc)
     request = _table(doc, "request")
     response = _table(doc, "response")
     limits = _table(doc, "limits")
     links = _table(doc, "links")
-    known = {"format", "title", "source", "request", "response", "limits", "links", "secrets"}
-    _no_unknown(doc, known, "")
-    _no_unknown(
-        request, {"method", "url", "body", "file_field", "data", "query", "headers", "fields"}, ""
-    )
-    _no_unknown(
-        response, {"url", "thumbnail_url", "deletion_url", "error", "regex_list"}, "response."
-    )
-    _no_unknown(limits, {"max_size", "types"}, "limits.")
-    _no_unknown(links, {"media", "thumbnail", "hosts"}, "links.")
+    _check_keys(doc, request, response, limits, links)
     url = _str(request, "url", "request.url")
     if not url:
         raise ConfigError("request.url is missing")
-    method = _str(request, "method", "request.method", "POST").upper()
-    if method not in METHODS:
-        raise ConfigError(f"request.method {method!r} is not one of {', '.join(METHODS)}")
-    body = _str(request, "body", "request.body", "multipart").lower()
-    if body not in BODIES:
-        raise ConfigError(f"request.body {body!r} is not one of {', '.join(BODIES)}")
-    max_size = limits.get("max_size")
-    if isinstance(max_size, str):
-        try:
-            max_size = parse_size(max_size)
-        except ValueError as exc:
-            raise ConfigError(f"limits.max_size: {exc}") from None
-    if max_size is not None and (not isinstance(max_size, int) or max_size <= 0):
-        raise ConfigError('limits.max_size must be a size such as "20MB" or a byte count')
-    types = limits.get("types", list(DEFAULT_TYPES))
-    if not isinstance(types, list) or not all(t in DEFAULT_TYPES for t in types) or not types:
-        raise ConfigError(f"limits.types must list some of {', '.join(DEFAULT_TYPES)}")
-    hosts = links.get("hosts", [])
-    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
-        raise ConfigError("links.hosts must be a list of host names")
+    method = _choice(request, "method", "POST", METHODS)
+    body = _choice(request, "body", "multipart", BODIES)
+    max_size = _max_size(limits)
+    types = _types(limits)
+    hosts = _strings(links, "hosts", [], "links.hosts must be a list of host names")
     secrets = _str_table(doc, "secrets", "secrets")
     for secret in secrets:
         _check_secret_name(secret)
-    regex_list = response.get("regex_list", [])
-    if not isinstance(regex_list, list) or not all(isinstance(r, str) for r in regex_list):
-        raise ConfigError("response.regex_list must be a list of regular expressions")
+    regex_list = _strings(
+        response, "regex_list", [], "response.regex_list must be a list of regular expressions"
+    )
     return Definition(
         name=name,
         title=_str(doc, "title", "title", name),
@@ -227,15 +187,79 @@ def from_toml(name: str, doc: Mapping[str, Any]) -> Definition:
         thumbnail_url=_str(response, "thumbnail_url", "response.thumbnail_url"),
         deletion_url=_str(response, "deletion_url", "response.deletion_url"),
         error=_str(response, "error", "response.error"),
-        regex_list=list(regex_list),
+        regex_list=regex_list,
         max_size=max_size,
-        types=list(types),
+        types=types,
         media_link=_str(links, "media", "links.media"),
         thumbnail_link=_str(links, "thumbnail", "links.thumbnail"),
         hosts=[h.lower() for h in hosts],
         secrets=secrets,
         source=_str(doc, "source", "source"),
     )
+
+
+def _check_head(name: str, doc: Mapping[str, Any]) -> None:
+    if not NAME_RE.match(name):
+        raise ConfigError(
+            f"{name!r} is not a provider name (lower-case letters, digits, '-' and '_')"
+        )
+    fmt = doc.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise ConfigError(f"format {fmt!r} is not one this pixup reads (it reads {FORMAT})")
+
+
+def _check_keys(
+    doc: Mapping[str, Any],
+    request: Mapping[str, Any],
+    response: Mapping[str, Any],
+    limits: Mapping[str, Any],
+    links: Mapping[str, Any],
+) -> None:
+    known = {"format", "title", "source", "request", "response", "limits", "links", "secrets"}
+    _no_unknown(doc, known, "")
+    _no_unknown(
+        request, {"method", "url", "body", "file_field", "data", "query", "headers", "fields"}, ""
+    )
+    _no_unknown(
+        response, {"url", "thumbnail_url", "deletion_url", "error", "regex_list"}, "response."
+    )
+    _no_unknown(limits, {"max_size", "types"}, "limits.")
+    _no_unknown(links, {"media", "thumbnail", "hosts"}, "links.")
+
+
+def _choice(request: Mapping[str, Any], key: str, default: str, choices: tuple[str, ...]) -> str:
+    """request.method or request.body: one of ``choices`` (METHODS are upper-case)."""
+    value = _str(request, key, f"request.{key}", default)
+    value = value.upper() if choices is METHODS else value.lower()
+    if value not in choices:
+        raise ConfigError(f"request.{key} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _max_size(limits: Mapping[str, Any]) -> int | None:
+    max_size = limits.get("max_size")
+    if isinstance(max_size, str):
+        try:
+            max_size = parse_size(max_size)
+        except ValueError as exc:
+            raise ConfigError(f"limits.max_size: {exc}") from None
+    if max_size is not None and (not isinstance(max_size, int) or max_size <= 0):
+        raise ConfigError('limits.max_size must be a size such as "20MB" or a byte count')
+    return max_size
+
+
+def _types(limits: Mapping[str, Any]) -> list[str]:
+    types = limits.get("types", list(DEFAULT_TYPES))
+    if not isinstance(types, list) or not all(t in DEFAULT_TYPES for t in types) or not types:
+        raise ConfigError(f"limits.types must list some of {', '.join(DEFAULT_TYPES)}")
+    return list(types)
+
+
+def _strings(table: Mapping[str, Any], key: str, default: list[str], error: str) -> list[str]:
+    value = table.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(error)
+    return list(value)
 
 
 def _check_secret_name(secret: str) -> None:
@@ -400,50 +424,52 @@ class CustomProvider(Provider):
 
         reject_options(params, set(), f"the custom provider {self.name}")
         d, t = self.definition, self.templates
-        ctx = self._context(params, creds)
         try:
-            url_template = t.url
-            if target.base_url != self.default_base_url:
-                url_template = syntax.parse(target.base_url, "--endpoint")
-            url = syntax.render(url_template, replace(ctx, url_encode=True))
-            coded = replace(ctx, name_codes=True)
-            query = {k: syntax.render(v, coded) for k, v in t.query.items()}
-            headers = {k: syntax.render(v, coded) for k, v in t.headers.items()}
-            fields = [(k, syntax.render(v, coded)) for k, v in t.fields.items()]
-            body: bytes | None = None
-            if d.body == "form":
-                body = urlencode(fields).encode("ascii")
-                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-            elif d.body in ("json", "xml"):
-                data = syntax.expand_codes(d.data)
-                text = syntax.fill_data(data, d.body, params.filename, ctx.input or str)
-                body = text.encode("utf-8")
-                headers.setdefault("Content-Type", f"application/{d.body}")
+            url, query, headers, fields, body = self._render(target, params, creds)
         except syntax.TemplateError as exc:
             raise UsageError(f"{self.name}: {exc}") from None
-        for key, value in headers.items():
-            if "\r" in value or "\n" in value:
-                # A prompt answer or a host's template must not add headers of its own.
-                raise UsageError(f"{self.name}: the {key} header would contain a line break")
+        _one_line_headers(self.name, headers)
         if query:
             url += ("&" if urlsplit(url).query else "?") + urlencode(query)
-        secret_headers = frozenset(k for k, v in t.headers.items() if _secret(v))
-        secret_fields = frozenset(k for k, v in t.fields.items() if _secret(v))
         spec = RequestSpec(
             method=d.method,
             url=url,
             headers=headers,
-            secret_headers=secret_headers,
-            secret_fields=secret_fields,
+            secret_headers=_secret_keys(t.headers),
+            secret_fields=_secret_keys(t.fields),
         )
         if d.body == "multipart":
             spec.fields = fields
             spec.files = [media_part(params, d.file_field)]
         elif d.body == "binary":
             spec.body_file = media_part(params, "")
-        elif body is not None:
+        else:
             spec.body = body
         return spec
+
+    def _render(
+        self, target: Target, params: UploadParams, creds: Credentials
+    ) -> tuple[str, dict[str, str], dict[str, str], list[tuple[str, str]], bytes | None]:
+        """The request's templates filled in: URL, query, headers, fields, text body."""
+        d, t = self.definition, self.templates
+        ctx = self._context(params, creds)
+        url_template = t.url
+        if target.base_url != self.default_base_url:
+            url_template = syntax.parse(target.base_url, "--endpoint")
+        url = syntax.render(url_template, replace(ctx, url_encode=True))
+        coded = replace(ctx, name_codes=True)
+        query = {k: syntax.render(v, coded) for k, v in t.query.items()}
+        headers = {k: syntax.render(v, coded) for k, v in t.headers.items()}
+        fields = [(k, syntax.render(v, coded)) for k, v in t.fields.items()]
+        body: bytes | None = None
+        if d.body == "form":
+            body = urlencode(fields).encode("ascii")
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        elif d.body in ("json", "xml"):
+            data = syntax.expand_codes(d.data)
+            body = syntax.fill_data(data, d.body, params.filename, ctx.input or str).encode()
+            headers.setdefault("Content-Type", f"application/{d.body}")
+        return url, query, headers, fields, body
 
     def parse_upload(self, target: Target, resp: RawResponse, filename: str = "") -> UploadResult:
         from pixup.models import Media, UploadResult
@@ -530,6 +556,17 @@ def terminal_ask(prompt: Prompter) -> syntax.Ask:
 
 def _secret(template: syntax.Template) -> bool:
     return bool(syntax.secret_names(template))
+
+
+def _secret_keys(templates: dict[str, syntax.Template]) -> frozenset[str]:
+    return frozenset(k for k, v in templates.items() if _secret(v))
+
+
+def _one_line_headers(name: str, headers: dict[str, str]) -> None:
+    for key, value in headers.items():
+        if "\r" in value or "\n" in value:
+            # A prompt answer or a host's template must not add headers of its own.
+            raise UsageError(f"{name}: the {key} header would contain a line break")
 
 
 def _plain(url: str) -> str:

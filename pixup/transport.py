@@ -163,51 +163,8 @@ def send(
     if log:
         log("request " + json.dumps(spec.redacted(), ensure_ascii=False))
     with contextlib.ExitStack() as stack:
-        headers = dict(spec.headers)
-        data: Any = None
-        if spec.files or spec.fields:
-            parts: list[tuple[str, Any]] = list(spec.fields)
-            for part in spec.files:
-                fh, value = _open(part, digest)
-                stack.callback(fh.close)
-                parts.append((part.field, value))
-            encoder = MultipartEncoder(fields=parts)
-            headers["Content-Type"] = encoder.content_type
-            data = encoder
-            if progress is not None:
-                from requests_toolbelt.multipart.encoder import MultipartEncoderMonitor
-
-                total = encoder.len
-                data = MultipartEncoderMonitor(
-                    encoder, lambda monitor: progress(monitor.bytes_read, total)
-                )
-        elif spec.body_file is not None:
-            fh, (_, reader, content_type) = _open(spec.body_file, digest)
-            stack.callback(fh.close)
-            headers.setdefault("Content-Type", content_type)
-            data = reader if progress is None else _Reporting(reader, progress)
-        elif spec.body is not None:
-            data = spec.body
-        try:
-            resp = session.request(
-                spec.method,
-                spec.url,
-                headers=headers,
-                data=data,
-                timeout=(min(timeout, 10.0), timeout),
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.exceptions.InvalidURL as exc:
-            raise UsageError(f"invalid URL {spec.url!r}: {exc}") from None
-        except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema):
-            raise UsageError(
-                f"invalid URL {spec.url!r}: it must start with http:// or https://"
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise _network_error(spec.url, exc, timeout) from None
-        except FileChanged as exc:
-            raise RejectedError(f"{exc}; nothing complete was sent, try again") from None
+        headers, data = _body(spec, stack, progress, digest)
+        resp = _request(session, spec, headers, data, timeout)
         with contextlib.closing(resp):
             body = _read_capped(resp, spec.url, timeout)
             raw = RawResponse(
@@ -220,6 +177,68 @@ def send(
         log(f"answer HTTP {raw.status} {raw.content_type or '-'} {len(raw.body)} bytes")
         log("answer body " + raw.body[:2048].decode("utf-8", errors="replace"))
     return raw
+
+
+def _body(
+    spec: RequestSpec,
+    stack: contextlib.ExitStack,
+    progress: Callable[[int, int], None] | None,
+    digest: Digest | None,
+) -> tuple[dict[str, str], Any]:
+    """The headers and the body to send: a streamed multipart form, a file as the whole
+    body, or bytes. Files opened here are closed by ``stack``."""
+    headers = dict(spec.headers)
+    if spec.files or spec.fields:
+        parts: list[tuple[str, Any]] = list(spec.fields)
+        for part in spec.files:
+            fh, value = _open(part, digest)
+            stack.callback(fh.close)
+            parts.append((part.field, value))
+        encoder = MultipartEncoder(fields=parts)
+        headers["Content-Type"] = encoder.content_type
+        if progress is None:
+            return headers, encoder
+        from requests_toolbelt.multipart.encoder import MultipartEncoderMonitor
+
+        total = encoder.len
+        return headers, MultipartEncoderMonitor(
+            encoder, lambda monitor: progress(monitor.bytes_read, total)
+        )
+    if spec.body_file is not None:
+        fh, (_, reader, content_type) = _open(spec.body_file, digest)
+        stack.callback(fh.close)
+        headers.setdefault("Content-Type", content_type)
+        return headers, reader if progress is None else _Reporting(reader, progress)
+    return headers, spec.body
+
+
+def _request(
+    session: requests.Session,
+    spec: RequestSpec,
+    headers: dict[str, str],
+    data: Any,
+    timeout: float,
+) -> requests.Response:
+    try:
+        return session.request(
+            spec.method,
+            spec.url,
+            headers=headers,
+            data=data,
+            timeout=(min(timeout, 10.0), timeout),
+            allow_redirects=False,
+            stream=True,
+        )
+    except requests.exceptions.InvalidURL as exc:
+        raise UsageError(f"invalid URL {spec.url!r}: {exc}") from None
+    except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema):
+        raise UsageError(
+            f"invalid URL {spec.url!r}: it must start with http:// or https://"
+        ) from None
+    except requests.exceptions.RequestException as exc:
+        raise _network_error(spec.url, exc, timeout) from None
+    except FileChanged as exc:
+        raise RejectedError(f"{exc}; nothing complete was sent, try again") from None
 
 
 def _read_capped(resp: requests.Response, url: str, timeout: float) -> bytes:
@@ -338,28 +357,41 @@ def _retry_after(value: str) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _root_reason(exc: BaseException) -> str:
-    """The innermost cause, e.g. "Connection refused", without urllib3's noise."""
+def _innermost(exc: BaseException) -> BaseException:
     seen: BaseException | None = exc
     last: BaseException = exc
     while seen is not None:
         last = seen
-        seen = (
-            seen.__cause__
-            or seen.__context__
-            or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
-        )
+        wrapped = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = seen.__cause__ or seen.__context__ or wrapped
         if seen is last:
             break
+    return last
+
+
+# What the innermost error's text says, in words for a person (first match wins).
+_REASONS: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (
+        lambda t: "Name or service not known" in t or "nodename nor servname" in t,
+        "the host name does not resolve",
+    ),
+    (lambda t: "Connection refused" in t, "connection refused"),
+    (
+        lambda t: "RemoteDisconnected" in t or "Connection aborted" in t or "reset" in t.lower(),
+        "the connection was closed by the server",
+    ),
+)
+
+
+def _root_reason(exc: BaseException) -> str:
+    """The innermost cause, e.g. "Connection refused", without urllib3's noise."""
+    last = _innermost(exc)
     if isinstance(last, OSError) and last.strerror:
         return last.strerror
     text = str(last)
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return "the host name does not resolve"
-    if "Connection refused" in text:
-        return "connection refused"
-    if "RemoteDisconnected" in text or "Connection aborted" in text or "reset" in text.lower():
-        return "the connection was closed by the server"
+    for says, reason in _REASONS:
+        if says(text):
+            return reason
     return text.rsplit(":", 1)[-1].strip() or type(last).__name__
 
 

@@ -87,22 +87,10 @@ def _owner(
     means that self-hosted server; with --service, any other URL's own origin is the base.
     The default service wins a tie.
     """
-    host = (urlsplit(url).hostname or "").lower()
     candidates = [providers.get(flags.service)] if flags.service else providers.all_providers()
-    matches: list[tuple[Provider, Target]] = []
-    for p in candidates:
-        configured = resolve(Flags(service=p.name, endpoint=flags.endpoint), ctx.env, config).target
-        if host in p.hosts:
-            matches.append((p, replace(configured, base_url=p.default_base_url)))
-        elif p.owns_url(url, configured):
-            matches.append((p, configured))
+    matches = _matches(url, candidates, flags, ctx, config)
     if flags.service:
-        if matches:
-            return matches[0]
-        p = candidates[0]
-        configured = resolve(flags, ctx.env, config).target
-        origin = urlsplit(url)._replace(path="", query="", fragment="").geturl()
-        return p, replace(configured, base_url=origin)
+        return matches[0] if matches else _at_origin(url, candidates[0], flags, ctx, config)
     if len(matches) == 1:
         return matches[0]
     default = resolve(Flags(endpoint=flags.endpoint), ctx.env, config).provider
@@ -113,3 +101,27 @@ def _owner(
         names = ", ".join(p.name for p, _ in matches)
         raise UsageError(f"{url} could belong to {names}; pass --service")
     raise UsageError(f"cannot tell which service {url} belongs to; pass --service")
+
+
+def _matches(
+    url: str, candidates: list[Provider], flags: Flags, ctx: Context, config: cfgmod.ConfigFile
+) -> list[tuple[Provider, Target]]:
+    """The services whose well-known hosts, or configured base URL, the URL is on."""
+    host = (urlsplit(url).hostname or "").lower()
+    matches: list[tuple[Provider, Target]] = []
+    for p in candidates:
+        configured = resolve(Flags(service=p.name, endpoint=flags.endpoint), ctx.env, config).target
+        if host in p.hosts:
+            matches.append((p, replace(configured, base_url=p.default_base_url)))
+        elif p.owns_url(url, configured):
+            matches.append((p, configured))
+    return matches
+
+
+def _at_origin(
+    url: str, provider: Provider, flags: Flags, ctx: Context, config: cfgmod.ConfigFile
+) -> tuple[Provider, Target]:
+    """--service with a URL on no known host: the URL's own origin is the base."""
+    configured = resolve(flags, ctx.env, config).target
+    origin = urlsplit(url)._replace(path="", query="", fragment="").geturl()
+    return provider, replace(configured, base_url=origin)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pixup.output import Output
     from pixup.settings import Flags
 
-HELP = f"""Upload photos to TwitrPix, img.ly and compatible servers.
+HELP = f"""Upload photos to TwitrPix, img.ly, Imgur and compatible servers.
 
 Examples:
 
@@ -535,10 +535,14 @@ class _LoginCommand:
     __name__ = "config_login"
     __qualname__ = "config_login"
     __module__ = __name__
+    # False only where no one will see or use the options (the root's help).
+    declared_options = True
 
     @functools.cached_property
     def _credential_params(self) -> list[inspect.Parameter]:
-        from pixup.commands.login import login_credentials
+        if not self.declared_options:
+            return []
+        from pixup.providers import login_credentials
 
         params: list[inspect.Parameter] = []
         for spec in login_credentials():
@@ -567,9 +571,10 @@ class _LoginCommand:
     def __call__(self, **given: Any) -> None:
         from pixup.commands import login as cmd
         from pixup.errors import UsageError
+        from pixup.providers import login_credentials
 
         out = _output(given["json_mode"])
-        specs = cmd.login_credentials()
+        specs = login_credentials()
         chosen = [c.name for c in specs if c.stdin_option and given.get(f"{c.name}_stdin")]
         if len(chosen) > 1:
             out.error(UsageError("only one --*-stdin option can be used at a time"))
@@ -610,13 +615,14 @@ def _login_options(
     """The options of `config login` that every login has."""
 
 
+_LOGIN = _LoginCommand()
 config_app.command(
     "login",
     help=LOGIN_HELP,
     epilog="Examples: pixup config login --service twitrpix ; "
     "pixup config login --service imgly --api 1 --username alice --password-stdin < pw.txt ; "
     "pixup config login --token 42-abc --token-secret-stdin < secret.txt",
-)(_LoginCommand())
+)(_LOGIN)
 
 
 @config_app.command("logout")
@@ -829,7 +835,12 @@ def _app_for(argv: list[str], env: Mapping[str, str]) -> typer.Typer:
         return app
     # The global options are all flags, so the first other word is the command's name.
     at = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
-    return app if at is None else _slim(app, argv[at:])
+    if at is None:
+        # `pixup --help`, `--version` or nothing: no command's options are shown, so the
+        # login command need not read the providers' declarations for its own.
+        _LOGIN.declared_options = False
+        return app
+    return _slim(app, argv[at:])
 
 
 def _slim(group: typer.Typer, words: list[str]) -> typer.Typer:

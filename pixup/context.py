@@ -13,8 +13,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, TextIO, cast
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, TextIO, cast
 
 from pixup.errors import PixupError, UsageError
 from pixup.output import Output, isatty
@@ -24,9 +23,9 @@ if TYPE_CHECKING:
     from pixup.keystore import KeyStore
 
 
-@dataclass(frozen=True)
-class Terminal:
-    """What the streams are attached to, found once."""
+class Terminal(NamedTuple):
+    """What the streams are attached to, found once. (Not a dataclass: every command
+    makes one, and a dataclass costs milliseconds to create.)"""
 
     stdin_tty: bool = False
     stdout_tty: bool = False
@@ -101,18 +100,23 @@ class Prompter:
         return self.text(f"{question} [y/N]").lower() in ("y", "yes")
 
 
-@dataclass
 class Context:
     """Everything a command may use of the process it runs in."""
 
-    env: Mapping[str, str]
-    stdin: IO[str]
-    stdout: IO[str]
-    stderr: IO[str]
-    term: Terminal
-    prompt: Prompter
-    _config: ConfigFile | None = field(default=None, repr=False)
-    _store: KeyStore | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str],
+        stdin: IO[str],
+        stdout: IO[str],
+        stderr: IO[str],
+        term: Terminal,
+        prompt: Prompter,
+    ) -> None:
+        self.env, self.term, self.prompt = env, term, prompt
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self._config: ConfigFile | None = None
+        self._store: KeyStore | None = None
 
     def stdin_bytes(self) -> IO[bytes]:
         """Standard input as bytes (an image piped in)."""

@@ -125,3 +125,29 @@ def test_custom_provider_files_are_read_only_when_needed(args: list[str], tmp_pa
     assert "pixup.providers.custom" in imported(
         ["thumb-url", "3de", "-s", "mine"], tmp_path, ok=False
     )
+
+
+@pytest.mark.parametrize("args", [["--help"], ["config", "path"]])
+def test_help_and_config_path_do_not_load_the_providers(args: list[str], tmp_path: Path) -> None:
+    # The login command's options come from the providers' declarations: read only when
+    # that command's options can be seen or used.
+    assert "pixup.providers" not in imported(args, tmp_path)
+
+
+def test_the_login_options_come_from_the_declarations(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXUP_")}
+    env["PIXUP_CONFIG_DIR"] = str(tmp_path)
+    shown = subprocess.run(
+        [sys.executable, "-m", "pixup", "config", "login", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    from pixup import providers
+
+    for spec in providers.login_credentials():
+        for option in (spec.flag, spec.stdin_option):
+            if option:
+                assert option in shown, option
+    assert "--client-secret-stdin" in shown and "--password-stdin" in shown

@@ -15,23 +15,15 @@ from pixup.errors import AuthError, error_for_status
 from pixup.models import RawResponse, RequestSpec
 from pixup.oauth_echo import sign
 from pixup.providers import decode
-from pixup.specs import CredentialSpec, KeySpec, OAuth1Pin
+from pixup.specs import KeySpec, OAuth1Pin
 
 
-def _url(session: LoginSession, key: KeySpec | None) -> str:
-    assert key is not None
+def _url(session: LoginSession, key: KeySpec) -> str:
     return str(session.settings.target.options.get(key.name, key.default))
 
 
-def _spec(spec: CredentialSpec | None) -> CredentialSpec:
-    assert spec is not None, "an OAuth1Pin step declares all four credentials"
-    return spec
-
-
 def login(step: OAuth1Pin, session: LoginSession) -> Obtained:
-    ck, cs, tk, ts = map(
-        _spec, (step.consumer_key, step.consumer_secret, step.token, step.token_secret)
-    )
+    ck, cs, tk, ts = step.credentials
     pick = session.inputs.pick
     consumer_key = pick(ck)
     consumer_secret = pick(cs, keep_stored=True)

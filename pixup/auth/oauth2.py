@@ -15,18 +15,11 @@ from pixup.auth.session import LoginSession, Obtained
 from pixup.errors import AuthError, error_for_status
 from pixup.models import RawResponse, RequestSpec
 from pixup.providers import decode
-from pixup.specs import CredentialSpec, OAuth2Pin
-
-
-def _spec(spec: CredentialSpec | None) -> CredentialSpec:
-    assert spec is not None, "an OAuth2Pin step declares all four credentials"
-    return spec
+from pixup.specs import OAuth2Pin
 
 
 def login(step: OAuth2Pin, session: LoginSession) -> Obtained:
-    cid, csecret, access, refresh_ = map(
-        _spec, (step.client_id, step.client_secret, step.access_token, step.refresh_token)
-    )
+    cid, csecret, access, refresh_ = step.credentials
     client_id = session.inputs.pick(cid)
     client_secret = session.inputs.pick(csecret, keep_stored=True)
     session.out.add_secrets([client_secret])
@@ -53,9 +46,7 @@ def refresh(
 ) -> tuple[str, str]:
     """A new access token (and refresh token) for the ones in ``values`` (by credential
     name); an :class:`AuthError` when the refresh token is refused too."""
-    cid, csecret, _, refresh_ = map(
-        _spec, (step.client_id, step.client_secret, step.access_token, step.refresh_token)
-    )
+    cid, csecret, _, refresh_ = step.credentials
     answer = _token_request(
         token_url,
         {

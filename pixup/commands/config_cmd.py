@@ -1,9 +1,11 @@
-"""`pixup config`: read and change the config file (settings only, never secrets)."""
+"""`pixup config`: read and change the config file (settings only, never secrets).
+
+The key registry (pixup.keys) is imported by the commands that check keys: `config path`
+must not load the providers."""
 
 from __future__ import annotations
 
 from pixup import config as cfgmod
-from pixup import keys
 from pixup.context import Context, run_guarded
 from pixup.errors import NotSetError
 from pixup.output import Output
@@ -16,6 +18,8 @@ def path(out: Output, ctx: Context) -> int:
 
 def get(key: str, out: Output, ctx: Context) -> int:
     def action() -> None:
+        from pixup import keys
+
         keys.spec_for(key)
         cfg = ctx.config()
         value = cfg.get(key)
@@ -31,6 +35,8 @@ def get(key: str, out: Output, ctx: Context) -> int:
 
 def set_(key: str, value: str, out: Output, ctx: Context) -> int:
     def action() -> None:
+        from pixup import keys
+
         parsed = keys.validate(key, value)
         cfgmod.update(config_path(ctx.env), lambda cfg: cfg.set(key, parsed))
         if out.json_mode:
@@ -41,6 +47,8 @@ def set_(key: str, value: str, out: Output, ctx: Context) -> int:
 
 def unset(key: str, out: Output, ctx: Context) -> int:
     def action() -> None:
+        from pixup import keys
+
         keys.spec_for(key)
         removed: list[bool] = []
         cfgmod.update(config_path(ctx.env), lambda cfg: removed.append(cfg.unset(key)))
@@ -52,6 +60,8 @@ def unset(key: str, out: Output, ctx: Context) -> int:
 
 def list_(out: Output, ctx: Context) -> int:
     def action() -> None:
+        from pixup import keys
+
         cfg = ctx.config()
         items = dict(cfg.items(keys.key_specs()))
         secrets = _secret_states(ctx)

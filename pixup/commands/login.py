@@ -37,14 +37,6 @@ class LoginOptions:
     browser: bool = True
 
 
-def login_credentials() -> list[CredentialSpec]:
-    """Every credential a built-in provider's login can take, once each: the source of
-    `config login`'s --… and --…-stdin options."""
-    steps = (s for p in providers.builtin() for s in p.every_login_step())
-    specs = (c for s in steps for c in s.credentials)
-    return list({c.name: c for c in specs}.values())
-
-
 def _ask_values(step: AskValues, session: LoginSession) -> Obtained:
     values = {spec: session.inputs.pick(spec) for spec in step.values}
     session.out.add_secrets(v for s, v in values.items() if s.secret)
@@ -121,7 +113,7 @@ def _login(opts: LoginOptions, out: Output, ctx: Context) -> None:
     steps = _steps(opts, provider, settings.target.api)
     backend = _keyring_backend(ctx, steps)
     _check_endpoints(settings, steps, ctx)
-    by_name = {c.name: c for c in login_credentials()}
+    by_name = {c.name: c for c in providers.login_credentials()}
     inputs = Inputs(ctx, opts.values, by_name.get(opts.stdin_secret or ""))
     session = LoginSession(settings, inputs, out, ctx.env, browser=opts.browser)
     found = [FLOWS[type(step)](step, session) for step in steps]

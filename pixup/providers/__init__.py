@@ -18,6 +18,7 @@ from pixup.providers.base import Provider, Target
 from pixup.providers.imgly import Imgly
 from pixup.providers.imgur import Imgur
 from pixup.providers.twitrpix import TwitrPix
+from pixup.specs import CredentialSpec
 
 __all__ = ["Provider", "Target", "get", "names", "register"]
 
@@ -90,6 +91,14 @@ def names() -> list[str]:
 def builtin() -> list[Provider]:
     """The providers pixup ships, without reading the user's provider files."""
     return [_REGISTRY[name] for name in BUILTIN]
+
+
+def login_credentials() -> list[CredentialSpec]:
+    """Every credential a built-in provider's login can take, once each: the source of
+    `config login`'s --… and --…-stdin options."""
+    steps = (s for p in builtin() for s in p.every_login_step())
+    specs = (c for s in steps for c in s.credentials)
+    return list({c.name: c for c in specs}.values())
 
 
 def all_providers() -> list[Provider]:

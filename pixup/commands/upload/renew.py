@@ -16,9 +16,9 @@ from pixup.specs import OAuth2Pin
 def _step(settings: Settings) -> OAuth2Pin | None:
     steps = settings.provider.login_steps(settings.target.api, True)
     step = next((s for s in steps if isinstance(s, OAuth2Pin)), None)
-    if step is None or step.refresh_token is None or step.access_token is None:
+    if step is None or not settings.credentials[step.refresh_token.name]:
         return None
-    return step if settings.credentials[step.refresh_token.name] else None
+    return step
 
 
 def renewal(settings: Settings, ctx: Context, out: Output) -> Renew | None:
@@ -26,7 +26,6 @@ def renewal(settings: Settings, ctx: Context, out: Output) -> Renew | None:
     if step is None:
         return None
     access, refresh = step.access_token, step.refresh_token
-    assert access is not None and refresh is not None
     title = settings.provider.title
 
     def renew(refused: Credentials) -> Credentials | None:

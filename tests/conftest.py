@@ -149,5 +149,11 @@ def png() -> Path:
     return FIXTURES / "sample.png"
 
 
+def keyring_file(env: dict[str, str]) -> dict[str, str]:
+    """What the test keyring of ``env`` (see clean_env) holds, by "pixup/<entry>"."""
+    path = Path(env["PIXUP_TEST_KEYRING_FILE"])
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, Sandbox, installed_pixup
+from conftest import FIXTURES, Sandbox, installed_pixup, keyring_file
 
 from pixup.sandbox.accounts import SANDBOX
 
@@ -30,11 +30,6 @@ def pixup(
     return subprocess.run(
         [installed_pixup(), *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
     )
-
-
-def keyring_file(env: dict[str, str]) -> dict[str, str]:
-    path = Path(env["PIXUP_TEST_KEYRING_FILE"])
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def provider_file(env: dict[str, str], name: str) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Sandbox, installed_pixup
+from conftest import Sandbox, installed_pixup, keyring_file
 
 from pixup import providers
 from pixup.errors import AuthError, RejectedError, ServerError
@@ -148,11 +148,6 @@ def env(box: Sandbox, clean_env: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def urls_only(box: Sandbox, clean_env: dict[str, str]) -> dict[str, str]:
     return {**clean_env, **SANDBOX.urls(box.url)}
-
-
-def keyring_file(env: dict[str, str]) -> dict[str, str]:
-    path = Path(env["PIXUP_TEST_KEYRING_FILE"])
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def test_anonymous_upload_reaches_the_sandbox_whole(

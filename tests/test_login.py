@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import Sandbox, installed_pixup
+from conftest import Sandbox, installed_pixup, keyring_file
 
 from pixup import config as cfgmod
 from pixup.sandbox.accounts import SANDBOX
@@ -23,11 +23,6 @@ KEYRING_PREFIX = "pixup/"
 def env(box: Sandbox, clean_env: dict[str, str]) -> dict[str, str]:
     """Sandbox URLs only: no credential at all in the environment."""
     return {**clean_env, **SANDBOX.urls(box.url)}
-
-
-def keyring_file(env: dict[str, str]) -> dict[str, str]:
-    path = Path(env["PIXUP_TEST_KEYRING_FILE"])
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def pixup(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from pixup import transport
-from pixup.auth.session import LoginSession, Obtained
+from pixup.auth.session import LoginSession, Obtained, check_step
 from pixup.errors import AuthError, error_for_status
 from pixup.models import RawResponse, RequestSpec
 from pixup.oauth_echo import sign
@@ -50,15 +50,7 @@ def _send_signed(session: LoginSession, method: str, url: str, authorization: st
 
 def _oauth_post(session: LoginSession, url: str, authorization: str, what: str) -> dict[str, str]:
     resp = _send_signed(session, "POST", url, authorization)
-    if resp.status in (400, 401, 403):
-        raise AuthError(
-            f"the OAuth provider refused the {what} (HTTP {resp.status}): {decode.body_snippet(resp)}",
-            http_status=resp.status,
-        )
-    if resp.status != 200:
-        raise error_for_status(
-            resp.status, f"the OAuth provider answered HTTP {resp.status} to the {what}"
-        )
+    check_step(resp, what)
     values = dict(parse_qsl(resp.body.decode("utf-8", "replace")))
     if not values.get("oauth_token") or not values.get("oauth_token_secret"):
         raise AuthError(f"the OAuth provider's answer to the {what} has no token")

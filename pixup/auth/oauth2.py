@@ -11,8 +11,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from pixup import transport
-from pixup.auth.session import LoginSession, Obtained
-from pixup.errors import AuthError, error_for_status
+from pixup.auth.session import LoginSession, Obtained, check_step
+from pixup.errors import AuthError
 from pixup.models import RawResponse, RequestSpec
 from pixup.providers import decode
 from pixup.specs import OAuth2Pin
@@ -72,15 +72,7 @@ def _token_request(
     )
     with transport.open_session() as http:
         resp = transport.send(http, spec, timeout, log)
-    if resp.status in (400, 401, 403):
-        raise AuthError(
-            f"the OAuth provider refused the {what} (HTTP {resp.status}): {decode.body_snippet(resp)}",
-            http_status=resp.status,
-        )
-    if resp.status != 200:
-        raise error_for_status(
-            resp.status, f"the OAuth provider answered HTTP {resp.status} to the {what}"
-        )
+    check_step(resp, what)
     return resp
 
 

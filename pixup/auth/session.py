@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from pixup.context import Context
-from pixup.errors import AuthError, UsageError
+from pixup.errors import AuthError, UsageError, error_for_status
 from pixup.keystore import KeyringUnavailable
+from pixup.models import RawResponse
 from pixup.output import Output
 from pixup.settings import Settings
 from pixup.specs import CredentialSpec
@@ -103,6 +104,22 @@ class Obtained:
 
     values: dict[CredentialSpec, str] = field(default_factory=dict)
     who: str | None = None
+
+
+def check_step(resp: RawResponse, what: str) -> None:
+    """An OAuth provider's answer to one step of a login: refused (a bad key, secret or
+    PIN) is an authentication error; anything but 200 is judged by its status."""
+    from pixup.providers import decode
+
+    if resp.status in (400, 401, 403):
+        raise AuthError(
+            f"the OAuth provider refused the {what} (HTTP {resp.status}): {decode.body_snippet(resp)}",
+            http_status=resp.status,
+        )
+    if resp.status != 200:
+        raise error_for_status(
+            resp.status, f"the OAuth provider answered HTTP {resp.status} to the {what}"
+        )
 
 
 def _has_display(env: Mapping[str, str]) -> bool:

@@ -104,6 +104,22 @@ class NotSetError(PixupError):
     exit_code = ExitStatus.OTHER
 
 
+class InternalError(PixupError):
+    """A bug met while handling one file: that file's failure, never the batch's."""
+
+    kind = "internal"
+    exit_code = ExitStatus.OTHER
+
+    @classmethod
+    def of(cls, exc: BaseException, http_status: int | None = None) -> InternalError:
+        detail = " ".join(str(exc).split())[:300]
+        return cls(
+            f"internal error: {type(exc).__name__}{': ' + detail if detail else ''} "
+            "(set PIXUP_DEBUG=1 for a traceback, and please report it)",
+            http_status=http_status,
+        )
+
+
 def error_for_status(status: int, message: str, code: int | None = None) -> PixupError:
     """The error class an HTTP status implies when the body names no known error code."""
     if status in (401, 403):

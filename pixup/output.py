@@ -86,7 +86,15 @@ class Output:
         """One JSON object on one line of stdout (NDJSON)."""
         import json  # only under --json: the json package costs every other run ~2 ms
 
-        self.stdout.write(json.dumps(self._redact_obj(obj), ensure_ascii=False) + "\n")
+        clean = self._redact_obj(obj)
+        line = json.dumps(clean, ensure_ascii=False)
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:
+            # A file name with bytes that are not UTF-8 (kept by Python as lone
+            # surrogates): \u escapes keep the line valid UTF-8 for jq and friends.
+            line = json.dumps(clean, ensure_ascii=True)
+        self.stdout.write(line + "\n")
         self.stdout.flush()
 
     def error(self, err: PixupError | str) -> None:

@@ -4,6 +4,7 @@ limits (with proof that nothing reached the server), batches with -j, and retrie
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import threading
@@ -254,3 +255,21 @@ def test_ctrl_c_stops_cleanly(box: Sandbox, env: dict[str, str], png: Path) -> N
     assert b"Traceback" not in err
     time.sleep(0.6)
     assert box.set_state()["attempts"] < 10
+
+
+def test_a_bug_met_on_one_file_does_not_stop_the_others(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    # A file name with bytes that are not UTF-8 cannot go into a multipart header: that
+    # file fails, alone, in one line; the file after it is uploaded and reported.
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.png"))
+    odd.write_bytes(png.read_bytes())
+    result = pixup(["upload", str(odd), str(png), "--json"], env)
+    assert result.returncode == 1
+    assert b"Traceback" not in result.stderr
+    first, second = docs(result)
+    assert first["ok"] is False and first["error"]["kind"] == "internal"  # type: ignore[index]
+    assert first["file"] == str(odd)  # valid UTF-8 on stdout, the name escaped
+    assert second["ok"] is True and second["file"] == str(png)
+    assert [u["service"] for u in box.uploads()] == ["twitrpix"]
+    assert len(result.stderr.decode().strip().splitlines()) == 1

@@ -42,6 +42,8 @@ CANNED: dict[str, tuple[int, str, bytes]] = {
     ),
     "ok400": (400, "application/json", b'{"response":{"media":{"url":"http://twitrpix.com/x"}}}'),
     "latin1": (200, "application/json", b'{"response": {"media": {"url": "caf\xe9"}}}'),
+    # Nested far deeper than Python's recursion limit, and under the 1 MB answer cap.
+    "deep": (200, "application/json", b"[" * 300_000 + b"]" * 300_000),
     "unknown": (
         400,
         "application/json",
@@ -294,3 +296,29 @@ def test_hostile_answers_end_cleanly_without_leaking(
         SANDBOX.token_secret,
     ):
         assert secret not in result.stdout + result.stderr
+
+
+def test_an_answer_that_breaks_the_parser_fails_that_file_and_is_recorded(
+    hostile: _Server, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    # A bug met on one file (here the JSON parser's recursion limit) is that file's
+    # failure: every file is reported, and the ones the service answered are recorded.
+    other = tmp_path / "b.png"
+    other.write_bytes(png.read_bytes())
+    base = f"http://127.0.0.1:{hostile.server_port}/deep"
+    result, _ = _run(["upload", str(png), str(other), "--endpoint", base, "-j", "2", "--json"], env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["file"] for d in docs] == [str(png), str(other)]
+    assert [d["error"]["kind"] for d in docs] == ["internal", "internal"]
+    assert "RecursionError" in docs[0]["error"]["message"]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("pixup: error:")]
+    assert len(errors) == 2
+    history, _ = _run(["history", "--failed", "--json"], env)
+    rows = [json.loads(line) for line in history.stdout.splitlines()]
+    assert sorted(r["file"] for r in rows) == sorted([str(png), str(other)])
+    assert {(r["error_kind"], r["http_status"]) for r in rows} == {("internal", 200)}
+    # With PIXUP_DEBUG=1 the traceback is there, and the batch still ends the same way.
+    debug, _ = _run(["upload", str(png), "--endpoint", base], {**env, "PIXUP_DEBUG": "1"})
+    assert debug.returncode == 1 and "Traceback" in debug.stderr

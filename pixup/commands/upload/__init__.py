@@ -147,6 +147,7 @@ def _execute(
         ledger=ledger,
         ask=found.ask,
         renew=found.renew,
+        debug=bool(ctx.env.get("PIXUP_DEBUG")),
     )
     tally = _Tally()
     try:

@@ -15,6 +15,7 @@ import hashlib
 import random
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -24,7 +25,7 @@ from pixup import transport
 from pixup.commands.upload.plan import STDIN, Batch, Item, Outcome
 from pixup.commands.upload.preflight import preflight
 from pixup.commands.upload.report import from_history
-from pixup.errors import AuthError, PixupError
+from pixup.errors import AuthError, InternalError, PixupError
 from pixup.history import HistoryUnavailable, Ledger, sha256_of
 from pixup.models import Credentials, UploadOptions, UploadParams, UploadResult
 from pixup.output import Output
@@ -83,9 +84,11 @@ class Uploader:
         ledger: Ledger | None = None,
         ask: Ask | None = None,
         renew: Renew | None = None,
+        debug: bool = False,
     ) -> None:
         self.settings, self.opts, self.out, self.batch = settings, opts, out, batch
         self.progress, self.ledger, self.ask, self.renew = progress, ledger, ask, renew
+        self.debug = debug  # PIXUP_DEBUG: tracebacks of internal errors on stderr
         self._credentials = settings.credentials
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -113,7 +116,18 @@ class Uploader:
     # --- one file, in a worker thread --------------------------------------------------
 
     def _one(self, item: Item) -> Outcome:
-        """Everything for one file; never raises a PixupError."""
+        """Everything for one file; never raises: a bug met on the way is this file's
+        failure (kind "internal"), and the other files go on."""
+        try:
+            return self._work(item)
+        except Exception as exc:
+            if self.debug:
+                self.out.stderr.write(traceback.format_exc())
+            if self.progress is not None:
+                self.progress.file_done(item.size)
+            return Outcome(item.name, error=InternalError.of(exc), size=item.size)
+
+    def _work(self, item: Item) -> Outcome:
         digest: str | None = None
         try:
             params = self._params(item)
@@ -213,12 +227,20 @@ class Uploader:
                 self._session(), spec, self.settings.timeout, self.out.debug, track, sha
             )
         provider, target = self.settings.provider, self.settings.target
-        refused = provider.answer_error(target, resp)
-        if refused is not None:
-            raise refused
-        transport.retry_status(resp)
-        transport.refuse_redirect(resp)
-        return provider.parse_upload(target, resp, filename=params.filename)
+        try:
+            refused = provider.answer_error(target, resp)
+            if refused is not None:
+                raise refused
+            transport.retry_status(resp)
+            transport.refuse_redirect(resp)
+            return provider.parse_upload(target, resp, filename=params.filename)
+        except PixupError:
+            raise
+        except Exception as exc:
+            # The service answered: the upload may be stored there, so it is recorded.
+            if self.debug:
+                self.out.stderr.write(traceback.format_exc())
+            raise InternalError.of(exc, http_status=resp.status) from exc
 
     def _renew(self, refused: Credentials) -> bool:
         """Fresh credentials for the ones refused, once for all workers; False when there

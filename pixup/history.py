@@ -111,6 +111,12 @@ class Record:
     deletion_url: str | None = None
 
 
+def _fits(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return str(value)
+    return value
+
+
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -142,7 +148,8 @@ class Ledger:
             raise HistoryUnavailable(f"{self.path}: {exc}") from None
 
     def record(self, rec: Record) -> None:
-        fields = {k: v for k, v in rec.__dict__.items()}
+        # SQLite integers are 64-bit: a larger number from a server is kept as text.
+        fields = {k: _fits(v) for k, v in rec.__dict__.items()}
         fields["ok"] = int(rec.ok)
         names = ", ".join(["time", *fields])
         marks = ", ".join("?" * (len(fields) + 1))

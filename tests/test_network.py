@@ -44,6 +44,13 @@ CANNED: dict[str, tuple[int, str, bytes]] = {
     "latin1": (200, "application/json", b'{"response": {"media": {"url": "caf\xe9"}}}'),
     # Nested far deeper than Python's recursion limit, and under the 1 MB answer cap.
     "deep": (200, "application/json", b"[" * 300_000 + b"]" * 300_000),
+    # An error code of 30 digits: more than SQLite's 64-bit integers hold.
+    "hugecode": (
+        400,
+        "application/json",
+        b'{"response":{"status":"fail","error":{"code":123456789012345678901234567890,'
+        b'"msg":"odd"}}}',
+    ),
     "unknown": (
         400,
         "application/json",
@@ -267,6 +274,7 @@ def test_plain_http_to_another_host_needs_an_opt_in(env: dict[str, str], png: Pa
         ("ok400", 6, "server", "HTTP 400 with a success body"),
         ("latin1", 6, "server", "not UTF-8"),
         ("unknown", 4, "rejected", "odd (error 77)"),
+        ("hugecode", 4, "rejected", "odd (error code 123456789012345678901234567890)"),
         ("echo", 3, "auth", "***"),
     ],
 )
@@ -322,3 +330,16 @@ def test_an_answer_that_breaks_the_parser_fails_that_file_and_is_recorded(
     # With PIXUP_DEBUG=1 the traceback is there, and the batch still ends the same way.
     debug, _ = _run(["upload", str(png), "--endpoint", base], {**env, "PIXUP_DEBUG": "1"})
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_a_huge_error_code_is_recorded_not_a_crash(
+    hostile: _Server, env: dict[str, str], png: Path
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/hugecode"
+    result, _ = _run(["upload", str(png), str(png), "--endpoint", base, "-j", "1"], env)
+    assert result.returncode == 4
+    assert "internal error" not in result.stderr
+    history, _ = _run(["history", "--failed", "--json"], env)
+    rows = [json.loads(line) for line in history.stdout.splitlines()]
+    assert len(rows) == 2
+    assert all("123456789012345678901234567890" in r["error_message"] for r in rows)

@@ -218,6 +218,10 @@ def failure(service: str, resp: RawResponse, code: int | None, msg: str | None) 
     return error_for_status(resp.status, detail, code=code)
 
 
+# An error code is a small number; a longer one is kept in the message, not as a number.
+MAX_CODE_DIGITS = 18
+
+
 def find_failure(node: dict[str, Any]) -> tuple[int | None, str | None] | None:
     """``(code, msg)`` when ``node`` is a failure answer in either service's style:
     ``status="fail"`` or ``stat="fail"`` with an ``error`` or ``err`` child."""
@@ -226,5 +230,10 @@ def find_failure(node: dict[str, Any]) -> tuple[int | None, str | None] | None:
     if state != "fail" and not err:
         return None
     code_text = scalar(err.get("code"))
-    code = int(code_text) if code_text and code_text.lstrip("-").isdigit() else None
-    return code, scalar(err.get("msg")) or scalar(err.get("message"))
+    msg = scalar(err.get("msg")) or scalar(err.get("message"))
+    if not code_text or not code_text.lstrip("-").isdigit():
+        return None, msg
+    if len(code_text.lstrip("-")) > MAX_CODE_DIGITS:
+        # Not a code any service uses, and more than the ledger's integers hold: kept as text.
+        return None, f"{msg or 'no message'} (error code {one_line(code_text, 40)})"
+    return int(code_text), msg

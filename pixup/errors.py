@@ -104,6 +104,13 @@ class NotSetError(PixupError):
     exit_code = ExitStatus.OTHER
 
 
+class Interrupted(PixupError):
+    """Ctrl-C: a file that was not sent."""
+
+    kind = "interrupted"
+    exit_code = ExitStatus.INTERRUPTED
+
+
 class InternalError(PixupError):
     """A bug met while handling one file: that file's failure, never the batch's."""
 

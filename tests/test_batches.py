@@ -273,3 +273,35 @@ def test_a_bug_met_on_one_file_does_not_stop_the_others(
     assert second["ok"] is True and second["file"] == str(png)
     assert [u["service"] for u in box.uploads()] == ["twitrpix"]
     assert len(result.stderr.decode().strip().splitlines()) == 1
+
+
+def test_ctrl_c_reports_and_records_every_upload_that_reached_the_server(
+    box: Sandbox, env: dict[str, str], png: Path
+) -> None:
+    import signal
+    import time
+
+    box.set_state(delay=1.0)
+    proc = subprocess.Popen(
+        [installed_pixup(), "upload", *[str(png)] * 8, "-j", "2", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # the first upload has finished; others are under way
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    lines = [json.loads(line) for line in (first + rest).decode().splitlines()]
+    assert len(lines) == 8  # every file is accounted for, in order
+    sent = [d for d in lines if d["ok"]]
+    not_sent = [d for d in lines if not d["ok"]]
+    assert all(d["error"]["kind"] == "interrupted" for d in not_sent)  # type: ignore[index]
+    assert not_sent, "the test needs files that were not started"
+    assert lines[: len(sent)] == sent  # the sent ones come first, as they were given
+    time.sleep(1.2)  # nothing still in flight on the server side
+    assert len(box.uploads()) == len(sent)  # what reached the server is what was reported
+    history = pixup(["history", "--json", "--limit", "50"], env)
+    assert len(docs(history)) == len(sent)
+    assert b"Traceback" not in err and b"not started" in err

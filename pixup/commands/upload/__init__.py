@@ -7,6 +7,10 @@ every file is tried; the exit code is that of the first failure in that order.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +23,7 @@ from pixup.commands.upload.plan import STDIN, Batch, Item, Outcome, plan
 from pixup.commands.upload.preflight import check_batch, check_message, spooled_stdin
 from pixup.commands.upload.report import copy_urls, record, report
 from pixup.context import Context
-from pixup.errors import ExitStatus, PixupError
+from pixup.errors import ExitStatus, Interrupted, PixupError
 from pixup.history import HistoryUnavailable, Ledger
 from pixup.models import UploadOptions
 from pixup.output import Output
@@ -149,28 +153,100 @@ def _execute(
         renew=found.renew,
         debug=bool(ctx.env.get("PIXUP_DEBUG")),
     )
-    tally = _Tally()
+    reporter = _Reporter(settings, opts, out, recording)
+    futures: list[Future[Outcome]] = []
     try:
         with progress or contextlib.nullcontext():
-            futures: list[Future[Outcome]] = [uploader.submit(item) for item in items]
+            futures.extend(uploader.submit(item) for item in items)
             for future in futures:
-                outcome = future.result()
-                tally.add(outcome, report(outcome, settings, out))
-                record(recording, outcome, settings, opts, out)
+                reporter.take(future.result())
         if batch.copy:
-            copy_urls(tally.urls, out)
+            copy_urls(reporter.tally.urls, out)
     except KeyboardInterrupt:
-        uploader.close(wait=False)
-        out.error(
-            f"interrupted: {tally.done} of {len(items)} files reported; uploads already under "
-            "way finish or time out, the rest were not started"
-        )
-        return ExitStatus.INTERRUPTED
+        return _interrupted(uploader, futures, items, reporter, ledger)
     finally:
         uploader.close()
         if ledger is not None:
             ledger.close()
-    return tally.first_failure
+    return reporter.tally.first_failure
+
+
+def _interrupted(
+    uploader: Uploader,
+    futures: list[Future[Outcome]],
+    items: list[Item],
+    reporter: _Reporter,
+    ledger: Ledger | None,
+) -> int:
+    """Ctrl-C: the files not started are cancelled and said to be; the uploads under way
+    are waited for, and printed and recorded like any (they may be on the server already).
+    A second Ctrl-C abandons them at once."""
+    out, tally = reporter.out, reporter.tally
+    uploader.close(wait=False)  # cancels what has not started
+    out.error("interrupted: finishing the uploads under way (Ctrl-C again abandons them)")
+    not_started = 0
+    try:
+        for index in range(tally.done, len(items)):
+            future = futures[index] if index < len(futures) else None
+            if future is None or future.cancelled():
+                not_started += 1
+                reporter.not_sent(items[index].name)
+                continue
+            reporter.take(future.result())
+    except KeyboardInterrupt:
+        out.error(
+            "interrupted again: the uploads under way are abandoned (they may still complete "
+            "on the server, unrecorded)"
+        )
+        if ledger is not None:
+            ledger.close()
+        out.stdout.flush()
+        os._exit(ExitStatus.INTERRUPTED)  # worker threads would be joined at exit
+    out.error(
+        f"interrupted: {tally.done} of {len(items)} files reported; {not_started} not started"
+    )
+    return ExitStatus.INTERRUPTED
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT held back for the block (main thread only), then delivered."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[object] = []
+    previous = signal.signal(signal.SIGINT, lambda *args: held.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
+class _Reporter:
+    """Each outcome, in order: printed, recorded, counted."""
+
+    def __init__(
+        self, settings: Settings, opts: UploadOptions, out: Output, recording: Ledger | None
+    ) -> None:
+        self.settings, self.opts, self.out, self.recording = settings, opts, out, recording
+        self.tally = _Tally()
+
+    def take(self, outcome: Outcome) -> None:
+        # A Ctrl-C meanwhile waits: an outcome is printed, recorded and counted whole.
+        with _ctrl_c_held():
+            code = report(outcome, self.settings, self.out)
+            record(self.recording, outcome, self.settings, self.opts, self.out)
+            self.tally.done += 1
+            self.tally.add(outcome, code)
+
+    def not_sent(self, name: str) -> None:
+        if self.out.json_mode:
+            err = Interrupted("not sent: the upload was interrupted before it started")
+            self.out.json(
+                output.upload_failed(self.settings.service, self.settings.target.api, name, err)
+            )
 
 
 def _progress(items: list[Item], out: Output, batch: Batch) -> UploadProgress | None:
@@ -190,7 +266,6 @@ class _Tally:
     urls: list[str] = field(default_factory=list)
 
     def add(self, outcome: Outcome, code: int) -> None:
-        self.done += 1
         self.first_failure = self.first_failure or code
         if outcome.result is not None and outcome.result.media.url:
             self.urls.append(outcome.result.media.url)

@@ -305,3 +305,13 @@ def test_ctrl_c_reports_and_records_every_upload_that_reached_the_server(
     history = pixup(["history", "--json", "--limit", "50"], env)
     assert len(docs(history)) == len(sent)
     assert b"Traceback" not in err and b"not started" in err
+
+
+def test_pixup_debug_shows_the_traceback_of_such_a_bug(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.png"))
+    odd.write_bytes(png.read_bytes())
+    result = pixup(["upload", str(odd)], {**env, "PIXUP_DEBUG": "1"})
+    assert result.returncode == 1
+    assert b"Traceback" in result.stderr and b"UnicodeEncodeError" in result.stderr

@@ -108,6 +108,10 @@ def _native(raw: bytes, file: Path, name: str | None) -> Any:
         doc = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{file.name} is not a valid TOML provider file: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{file.name} is not a valid TOML provider file: nested too deeply"
+        ) from None
     try:
         return Imported(definition=from_toml(name or file.stem, doc))
     except ConfigError as exc:

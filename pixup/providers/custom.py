@@ -584,4 +584,6 @@ def load_file(path: Path) -> CustomProvider:
         raise ConfigError(f"cannot read it: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError("not valid TOML: nested too deeply") from None
     return CustomProvider(from_toml(path.stem, doc))

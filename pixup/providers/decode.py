@@ -50,9 +50,14 @@ def load(resp: RawResponse, expected: str) -> Document:
             f"the service answered {_describe(resp)} with an empty body", http_status=resp.status
         )
     fmt = sniff_format(resp, expected)
-    if fmt == "xml":
-        return _load_xml(resp)
-    return _load_json(resp)
+    try:
+        return _load_xml(resp) if fmt == "xml" else _load_json(resp)
+    except RecursionError:
+        # Nesting is bounded by the interpreter's recursion limit; no real answer nears it.
+        raise ServerError(
+            f"the service answered {_describe(resp)} with {fmt.upper()} nested too deeply",
+            http_status=resp.status,
+        ) from None
 
 
 def _load_json(resp: RawResponse) -> Document:

@@ -144,6 +144,8 @@ def _load(raw: bytes, source: str) -> dict[str, Any]:
         raise ConfigError(f"{source} is not a ShareX custom uploader: not UTF-8 text") from None
     except ValueError as exc:
         raise ConfigError(f"{source} is not a ShareX custom uploader: bad JSON ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{source} is not a ShareX custom uploader: nested too deeply") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{source} is not a ShareX custom uploader: not a JSON object")
     unknown = sorted(k for k in doc if k not in KNOWN_KEYS)

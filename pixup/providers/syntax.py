@@ -286,6 +286,8 @@ def json_path(source: str, path: str) -> str:
         node: Any = json.loads(source)
     except ValueError:
         raise TemplateError("the answer is not JSON") from None
+    except RecursionError:
+        raise TemplateError("the answer is JSON nested too deeply") from None
     rest = path.strip()
     rest = rest[1:] if rest.startswith("$") else rest
     pos = 0
@@ -359,12 +361,15 @@ def xml_path(source: str, path: str) -> str:
         raise TemplateError("the answer is not XML (or declares a DTD)") from None
     doc = ET.Element("doc")
     doc.append(root)
-    node = doc.find(element_path)
-    if node is None:
-        return ""
-    if attribute is not None:
-        return node.get(attribute, "")
-    return "".join(node.itertext())
+    try:
+        node = doc.find(element_path)
+        if node is None:
+            return ""
+        if attribute is not None:
+            return node.get(attribute, "")
+        return "".join(node.itertext())
+    except RecursionError:
+        raise TemplateError("the answer is XML nested too deeply") from None
 
 
 def _regex(source: str, pattern: str, group: str) -> str:

@@ -7,6 +7,7 @@ server echoing a secret back cannot make pixup print it.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Iterable
@@ -17,6 +18,10 @@ from pixup.errors import REDACTED, PixupError
 
 if TYPE_CHECKING:
     from pixup.models import UploadResult
+
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def isatty(stream: object) -> bool:
@@ -66,6 +71,12 @@ class Output:
                 text = text.replace(secret, REDACTED)
         return text
 
+    def shown(self, text: str) -> str:
+        """``text`` as it may reach a terminal: redacted, and without the control and
+        bidirectional characters a server could use to rewrite the screen (\\n and \\t
+        stay). JSON needs no such step: json.dumps escapes them."""
+        return _UNSAFE.sub("\ufffd", self.redact(text))
+
     def _redact_obj(self, obj: Any) -> Any:
         if isinstance(obj, str):
             return self.redact(obj)
@@ -79,7 +90,7 @@ class Output:
 
     def line(self, text: str) -> None:
         """One line of data on stdout."""
-        self.stdout.write(self.redact(text) + "\n")
+        self.stdout.write(self.shown(text) + "\n")
         self.stdout.flush()
 
     def json(self, obj: dict[str, Any]) -> None:
@@ -99,11 +110,11 @@ class Output:
 
     def error(self, err: PixupError | str) -> None:
         message = err.message if isinstance(err, PixupError) else err
-        self.stderr.write(f"pixup: error: {self.redact(message)}\n")
+        self.stderr.write(f"pixup: error: {self.shown(message)}\n")
         self.stderr.flush()
 
     def warn(self, message: str) -> None:
-        self.stderr.write(f"pixup: warning: {self.redact(message)}\n")
+        self.stderr.write(f"pixup: warning: {self.shown(message)}\n")
         self.stderr.flush()
 
     def warn_once(self, message: str) -> None:
@@ -116,12 +127,12 @@ class Output:
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            self.stderr.write(self.redact(message) + "\n")
+            self.stderr.write(self.shown(message) + "\n")
             self.stderr.flush()
 
     def debug(self, message: str) -> None:
         if self.verbose:
-            self.stderr.write(f"pixup: {self.redact(message)}\n")
+            self.stderr.write(f"pixup: {self.shown(message)}\n")
             self.stderr.flush()
 
     @property
@@ -140,7 +151,7 @@ class Output:
         table.add_column()
         for key, value in rows:
             if value:
-                table.add_row(key, self.redact(value))
+                table.add_row(key, self.shown(value))
         Console(file=self.stderr, no_color=not self.color).print(table)
 
 

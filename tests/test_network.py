@@ -45,6 +45,19 @@ CANNED: dict[str, tuple[int, str, bytes]] = {
     # Nested far deeper than Python's recursion limit, and under the 1 MB answer cap.
     "deep": (200, "application/json", b"[" * 300_000 + b"]" * 300_000),
     "deepxml": (200, "application/xml", b"<a>" * 60_000 + b"</a>" * 60_000),
+    # Terminal control sequences in the URL, the user and an error: clear screen, set the
+    # window title, a bidirectional override.
+    "ansi": (
+        200,
+        "application/json",
+        b'{"response":{"media":{"url":"http://x.example/\\u001b[2Jpic\\u202e"},'
+        b'"user":{"screen_name":"\\u001b]0;pwned\\u0007bob"}}}',
+    ),
+    "ansierr": (
+        400,
+        "application/json",
+        b'{"response":{"status":"fail","error":{"code":1003,"msg":"no\\u001b[31m red"}}}',
+    ),
     # An error code of 30 digits: more than SQLite's 64-bit integers hold.
     "hugecode": (
         400,
@@ -343,3 +356,23 @@ def test_a_huge_error_code_is_recorded_not_a_crash(
     rows = [json.loads(line) for line in history.stdout.splitlines()]
     assert len(rows) == 2
     assert all("123456789012345678901234567890" in r["error_message"] for r in rows)
+
+
+@pytest.mark.parametrize("mode", ["ansi", "ansierr"])
+@pytest.mark.parametrize("flags", [[], ["-v"]])
+def test_control_sequences_from_a_server_never_reach_the_terminal(
+    hostile: _Server, env: dict[str, str], png: Path, mode: str, flags: list[str]
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/{mode}"
+    result, _ = _run(["upload", str(png), "--endpoint", base, *flags], env)
+    assert result.returncode == (0 if mode == "ansi" else 4), result.stderr
+    shown = result.stdout + result.stderr
+    for unsafe in ("\x1b", "\x07", "\u202e"):
+        assert unsafe not in shown
+    assert ("pic" in result.stdout) if mode == "ansi" else ("red" in result.stderr)
+    # --json keeps the server's text exactly, escaped by JSON itself.
+    as_json, _ = _run(["upload", str(png), "--endpoint", base, "--json"], env)
+    assert "\x1b" not in as_json.stdout
+    doc = json.loads(as_json.stdout)
+    text = doc["media"]["url"] if mode == "ansi" else doc["error"]["message"]
+    assert "\x1b" in text or mode == "ansierr"

@@ -40,7 +40,8 @@ class Terminal(NamedTuple):
         try:
             width = os.get_terminal_size(stderr.fileno()).columns  # type: ignore[attr-defined]
         except (AttributeError, OSError, ValueError):
-            width = int(env.get("COLUMNS", "") or 80) if env.get("COLUMNS", "").isdigit() else 80
+            columns = env.get("COLUMNS", "")
+            width = int(columns) if columns.isdigit() else 80
         return cls(
             stdin_tty=isatty(stdin),
             stdout_tty=isatty(stdout),

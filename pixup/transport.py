@@ -11,15 +11,13 @@ import base64
 import contextlib
 import json
 import os
-import socket
-import threading
 from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 import requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
-from pixup import __version__
+from pixup import __version__, deadline
 from pixup.errors import NetworkError, PixupError, RejectedError, ServerError, UsageError
 from pixup.models import FilePart, RawResponse, RequestSpec
 
@@ -132,7 +130,95 @@ class _Reporting:
 def open_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
+    adapter = _adapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
+
+
+def _adapter() -> requests.adapters.HTTPAdapter:
+    """requests' adapter, with connections that put their sockets under the deadline of
+    the attempt they carry and report each block of the request as it leaves."""
+    global _Adapter
+    if _Adapter is None:
+        _Adapter = _watched_adapter()
+    adapter: requests.adapters.HTTPAdapter = _Adapter()
+    return adapter
+
+
+_Adapter: Any = None
+# How much longer than the deadline the sockets' own timeouts are: a net, never the bound.
+_NET = 5.0
+
+
+def _watched_adapter() -> Any:
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class Watched:
+        sock: Any
+
+        def _new_conn(self) -> Any:
+            sock = super()._new_conn()  # type: ignore[misc]
+            _watch(sock)
+            attempt = deadline.current()
+            if attempt is not None:  # past the connect, the deadline bounds the TLS handshake
+                sock.settimeout(attempt.seconds + _NET)
+            return sock
+
+        def connect(self) -> None:
+            super().connect()  # type: ignore[misc]
+            _watch(self.sock)
+
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            if self.sock is not None:  # a kept-alive connection
+                _watch(self.sock)
+            super().request(*args, **kwargs)  # type: ignore[misc]
+            attempt = deadline.current()
+            if attempt is not None:
+                attempt.sent()
+
+        def send(self, data: Any) -> None:
+            attempt = deadline.current()
+            if attempt is not None and self.sock is not None:
+                # urllib3 sends under the connect timeout; the attempt's stall bound, kept
+                # by the deadline, is the one that holds while the request leaves.
+                self.sock.settimeout(attempt.seconds + _NET)
+            super().send(data)  # type: ignore[misc]
+            if attempt is not None:
+                attempt.progress()
+
+    class Plain(Watched, HTTPConnection):
+        pass
+
+    class Secure(Watched, HTTPSConnection):
+        pass
+
+    class PlainPool(HTTPConnectionPool):
+        ConnectionCls = Plain
+
+    class SecurePool(HTTPSConnectionPool):
+        ConnectionCls = Secure
+
+    pools = {"http": PlainPool, "https": SecurePool}
+
+    class Adapter(requests.adapters.HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            manager.pool_classes_by_scheme = pools
+            return manager
+
+    return Adapter
+
+
+def _watch(sock: Any) -> None:
+    attempt = deadline.current()
+    if attempt is not None and sock is not None:
+        attempt.watch(sock)
 
 
 def _open(part: FilePart, digest: Digest | None = None) -> tuple[IO[bytes], Any]:
@@ -162,11 +248,13 @@ def send(
     """
     if log:
         log("request " + json.dumps(spec.redacted(), ensure_ascii=False))
+    attempt = deadline.Attempt(timeout)
     with contextlib.ExitStack() as stack:
         headers, data = _body(spec, stack, progress, digest)
-        resp = _request(session, spec, headers, data, timeout)
+        stack.enter_context(deadline.running(attempt))
+        resp = _request(session, spec, headers, data, attempt)
         with contextlib.closing(resp):
-            body = _read_capped(resp, spec.url, timeout)
+            body = _read_capped(resp, spec.url, attempt)
             raw = RawResponse(
                 status=resp.status_code,
                 headers={k.lower(): v for k, v in resp.headers.items()},
@@ -217,15 +305,17 @@ def _request(
     spec: RequestSpec,
     headers: dict[str, str],
     data: Any,
-    timeout: float,
+    attempt: deadline.Attempt,
 ) -> requests.Response:
+    timeout = attempt.seconds
     try:
         return session.request(
             spec.method,
             spec.url,
             headers=headers,
             data=data,
-            timeout=(min(timeout, 10.0), timeout),
+            # The attempt's deadline decides; the sockets' own timeout is only a net under it.
+            timeout=(min(timeout, 10.0), timeout + _NET),
             allow_redirects=False,
             stream=True,
         )
@@ -236,12 +326,14 @@ def _request(
             f"invalid URL {spec.url!r}: it must start with http:// or https://"
         ) from None
     except requests.exceptions.RequestException as exc:
+        if attempt.expired and not isinstance(exc, requests.exceptions.ConnectTimeout):
+            raise _expired(spec.url, attempt) from None
         raise _network_error(spec.url, exc, timeout) from None
     except FileChanged as exc:
         raise RejectedError(f"{exc}; nothing complete was sent, try again") from None
 
 
-def _read_capped(resp: requests.Response, url: str, timeout: float) -> bytes:
+def _read_capped(resp: requests.Response, url: str, attempt: deadline.Attempt) -> bytes:
     declared = resp.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
         raise ServerError(
@@ -251,12 +343,6 @@ def _read_capped(resp: requests.Response, url: str, timeout: float) -> bytes:
         )
     chunks: list[bytes] = []
     total = 0
-    # A server can send one byte a second forever without a single read timing out: past
-    # the timeout the socket is shut down from a watchdog, which ends the blocked read.
-    expired = threading.Event()
-    watchdog = threading.Timer(timeout, _cut, args=(resp, expired))
-    watchdog.daemon = True
-    watchdog.start()
     try:
         for chunk in resp.iter_content(64 * 1024):
             total += len(chunk)
@@ -270,31 +356,22 @@ def _read_capped(resp: requests.Response, url: str, timeout: float) -> bytes:
     except PixupError:
         raise
     except requests.exceptions.RequestException as exc:
-        if expired.is_set():
-            raise NetworkError(
-                f"the answer from {url} did not arrive within {timeout:g}s"
-            ) from None
-        raise _network_error(url, exc, timeout) from None
-    finally:
-        watchdog.cancel()
-    if expired.is_set():
-        raise NetworkError(f"the answer from {url} did not arrive within {timeout:g}s")
+        if attempt.expired:
+            raise _expired(url, attempt) from None
+        raise _network_error(url, exc, attempt.seconds) from None
+    # A shut socket can look like the end of an answer that has no Content-Length.
+    if attempt.expired:
+        raise _expired(url, attempt)
     return b"".join(chunks)
 
 
-def _cut(resp: requests.Response, expired: threading.Event) -> None:
-    expired.set()
-    try:
-        shutdown = getattr(resp.raw, "shutdown", None)
-        if shutdown is not None:  # urllib3 >= 2.3: made for unblocking a read elsewhere
-            shutdown()
-            return
-        sock = getattr(getattr(resp.raw, "_fp", None), "fp", None)
-        sock = getattr(getattr(sock, "raw", None), "_sock", None)
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+def _expired(url: str, attempt: deadline.Attempt) -> NetworkError:
+    """Never retryable: part of the request, perhaps all of it, reached the server."""
+    if attempt.sending:
+        return NetworkError(
+            f"the upload to {url} stalled: the server took nothing for {attempt.seconds:g}s"
+        )
+    return NetworkError(f"no complete answer from {url} within {attempt.seconds:g}s")
 
 
 def _network_error(url: str, exc: Exception, timeout: float) -> NetworkError:

@@ -61,6 +61,16 @@ class RequestSpec:
     body: bytes | None = None
     body_file: FilePart | None = None
 
+    def basic_credentials(self) -> list[str]:
+        """The base64 ``user:password`` of secret Basic headers: a secret of its own, which
+        a server echoing the header would otherwise show whole."""
+        found = []
+        for name in self.secret_headers:
+            scheme, _, credential = self.headers.get(name, "").partition(" ")
+            if scheme.lower() == "basic" and credential.strip():
+                found.append(credential.strip())
+        return found
+
     def redacted(self) -> dict[str, Any]:
         """The request as shown by --dry-run and -v: every secret replaced."""
         return {

@@ -14,14 +14,29 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import IO, TYPE_CHECKING, Any
 
+from pixup.controls import PRINT_UNSAFE, json_escaped
 from pixup.errors import REDACTED, PixupError
 
 if TYPE_CHECKING:
     from pixup.models import UploadResult
 
 
-# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Secrets at least this long are redacted wherever they appear, shorter ones as tokens.
+_ANYWHERE = 12
+
+
+def secret_forms(secret: str) -> set[str]:
+    """``secret`` as it may appear in a URL, a form, a header or an echo of either: raw,
+    percent-encoded (``quote`` and ``quote_plus``), and base64 (standard, URL-safe, with
+    and without padding)."""
+    from base64 import b64encode, urlsafe_b64encode
+    from urllib.parse import quote, quote_plus
+
+    forms = {secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
+    raw = secret.encode("utf-8", "surrogateescape")
+    for encoded in (b64encode(raw).decode(), urlsafe_b64encode(raw).decode()):
+        forms |= {encoded, encoded.rstrip("="), quote(encoded, safe="")}
+    return forms
 
 
 def isatty(stream: object) -> bool:
@@ -55,27 +70,40 @@ class Output:
         self._stderr_tty = isatty(self.stderr) if fancy is None else fancy
         self.stdout_tty = isatty(self.stdout) if stdout_tty is None else stdout_tty
         self._secrets: list[str] = []
+        self._pattern: re.Pattern[str] | None = None
         self._warned: set[str] = set()
         self._lock = threading.Lock()
 
     # --- redaction ------------------------------------------------------------------
 
     def add_secrets(self, values: Iterable[str]) -> None:
+        """Redact each of ``values`` from now on, in every form it travels in."""
         # Very short values would blank out ordinary words; real secrets are long.
-        merged = set(self._secrets) | {v for v in values if len(v) >= 4}
+        merged = set(self._secrets) | {
+            form for v in values if len(v) >= 4 for form in secret_forms(v) if len(form) >= 4
+        }
         self._secrets = sorted(merged, key=len, reverse=True)
+        # A short one only as a whole token: the secret "wrong" leaves
+        # "wrong_developer_key" alone. A long one anywhere: it is no word, and an echo may
+        # glue it to its neighbours (``\nSECRET`` inside a JSON string).
+        alternatives = "|".join(
+            re.escape(s)
+            if len(s) >= _ANYWHERE
+            else rf"(?<![A-Za-z0-9_]){re.escape(s)}(?![A-Za-z0-9_])"
+            for s in self._secrets
+        )
+        self._pattern = re.compile(alternatives) if alternatives else None
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(REDACTED, text)
 
     def shown(self, text: str) -> str:
         """``text`` as it may reach a terminal: redacted, and without the control and
         bidirectional characters a server could use to rewrite the screen (\\n and \\t
         stay). JSON needs no such step: json.dumps escapes them."""
-        return _UNSAFE.sub("\ufffd", self.redact(text))
+        return PRINT_UNSAFE.sub("\ufffd", self.redact(text))
 
     def _redact_obj(self, obj: Any) -> Any:
         if isinstance(obj, str):
@@ -105,7 +133,7 @@ class Output:
             # A file name with bytes that are not UTF-8 (kept by Python as lone
             # surrogates): \u escapes keep the line valid UTF-8 for jq and friends.
             line = json.dumps(clean, ensure_ascii=True)
-        self.stdout.write(line + "\n")
+        self.stdout.write(json_escaped(line) + "\n")
         self.stdout.flush()
 
     def error(self, err: PixupError | str) -> None:

@@ -51,8 +51,13 @@ CANNED: dict[str, tuple[int, str, bytes]] = {
     "ansi": (
         200,
         "application/json",
-        b'{"response":{"media":{"url":"http://x.example/\\u001b[2Jpic\\u202e"},'
+        b'{"response":{"media":{"url":"http://x.example/pic","id":"\\u009b2J\\u202eid"},'
         b'"user":{"screen_name":"\\u001b]0;pwned\\u0007bob"}}}',
+    ),
+    "jsdelete": (
+        200,
+        "application/json",
+        b'{"url":"http://x.example/pic","del":"javascript:fetch(1)"}',
     ),
     "ansierr": (
         400,
@@ -141,6 +146,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
             return
+        if mode == "echoall":  # puts the request line, headers and body in its answer
+            length = int(self.headers.get("Content-Length") or 0)
+            seen = f"{self.requestline}\n{self.headers}\n" + self.rfile.read(length).decode(
+                "latin-1"
+            )
+            msg = json.dumps({"error": seen[:1800]}).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg)
+            return
         if mode == "echo":  # a server that puts what it was sent into its error message
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("latin-1")
@@ -154,6 +171,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(msg.encode())
             return
         self._drain()
+        if mode.startswith("badurl-"):
+            url = json.dumps(BAD_URLS[int(mode.split("-")[1])])
+            CANNED[mode] = (
+                200,
+                "application/json",
+                b'{"response":{"media":{"url":%s}}}' % url.encode(),
+            )
         if mode in CANNED:
             status, ctype, payload = CANNED[mode]
             self.send_response(status)
@@ -333,7 +357,7 @@ def test_plain_http_to_another_host_needs_an_opt_in(env: dict[str, str], png: Pa
         ("empty", 6, "server", "empty body"),
         ("truncated", 6, "server", "malformed JSON"),
         ("shape", 6, "server", "no media URL"),
-        ("types", 0, None, None),  # a number where a URL is expected is taken as its text
+        ("types", 6, "server", "not a usable URL"),  # a number where a URL is expected
         ("fail200", 4, "rejected", "no (error 1003)"),
         ("ok400", 6, "server", "HTTP 400 with a success body"),
         ("latin1", 6, "server", "not UTF-8"),
@@ -417,18 +441,86 @@ def test_control_sequences_from_a_server_never_reach_the_terminal(
     result, _ = _run(["upload", str(png), "--endpoint", base, *flags], env)
     assert result.returncode == (0 if mode == "ansi" else 4), result.stderr
     shown = result.stdout + result.stderr
-    for unsafe in ("\x1b", "\x07", "\u202e"):
+    for unsafe in UNSAFE:
         assert unsafe not in shown
     assert ("pic" in result.stdout) if mode == "ansi" else ("red" in result.stderr)
-    # --json keeps the server's text exactly, escaped by JSON itself.
     as_json, _ = _run(["upload", str(png), "--endpoint", base, "--json"], env)
-    assert "\x1b" not in as_json.stdout
+    for unsafe in UNSAFE:  # JSON escapes C0 itself; C1 and bidi pixup escapes
+        assert unsafe not in as_json.stdout
     doc = json.loads(as_json.stdout)
-    text = doc["media"]["url"] if mode == "ansi" else doc["error"]["message"]
-    assert "\x1b" in text or mode == "ansierr"
+    if mode == "ansi":  # escaped visibly where the answer entered: the ledger holds no controls
+        assert doc["user"]["screen_name"] == "\\x1b]0;pwned\\x07bob"
+        assert doc["media"]["id"] == "\\x9b2J\\u202eid"
+    replayed, _ = _run(["history"], env)
+    replayed_json, _ = _run(["history", "--json"], env)
+    for unsafe in UNSAFE:
+        assert unsafe not in replayed.stdout + replayed.stderr
+        assert all(unsafe not in value for value in _strings(replayed_json.stdout))
 
 
-def _sxcu(tmp_path: Path, env: dict[str, str], url: str) -> str:
+UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def _strings(ndjson: str) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for line in ndjson.splitlines():
+        walk(json.loads(line))
+    return found
+
+
+BAD_URLS = [
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "data:text/html,<script>x</script>",
+    "http://x.example/a\nhttp://forged.example/b",
+    "http://x.example/\u001b]52;c;SGVsbG8=\u0007",
+    "http://x.example/\u009b2J",
+    "/relative/pic",
+    "http:///no-host",
+]
+
+
+@pytest.mark.parametrize("index", range(len(BAD_URLS)))
+def test_a_media_url_that_is_not_a_web_address_is_refused_and_recorded(
+    hostile: _Server, env: dict[str, str], png: Path, index: int
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/badurl-{index}"
+    result, _ = _run(["upload", str(png), "--endpoint", base, "--json"], env)
+    assert result.returncode == 6, result.stderr
+    [line] = result.stdout.splitlines()  # one line for one file, whatever the URL held
+    doc = json.loads(line)
+    assert doc["error"]["kind"] == "server"
+    assert "media URL is not a usable URL" in doc["error"]["message"]
+    for unsafe in UNSAFE:
+        assert unsafe not in result.stdout + result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    history, _ = _run(["history", "--failed", "--json"], env)
+    [row] = [json.loads(line) for line in history.stdout.splitlines()]
+    assert row["http_status"] == 200  # it reached the server: recorded
+
+
+def test_a_custom_providers_deletion_url_must_be_a_web_address(
+    hostile: _Server, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/jsdelete"
+    name = _sxcu(tmp_path, env, base + "/up", DeletionURL="{json:del}")
+    result, _ = _run(["upload", str(png), "-s", name, "--json"], env)
+    assert result.returncode == 6, result.stderr
+    assert "deletion URL is not a usable URL" in json.loads(result.stdout)["error"]["message"]
+
+
+def _sxcu(tmp_path: Path, env: dict[str, str], url: str, **more: object) -> str:
     path = tmp_path / "hostile.sxcu"
     path.write_text(
         json.dumps(
@@ -439,6 +531,7 @@ def _sxcu(tmp_path: Path, env: dict[str, str], url: str) -> str:
                 "Body": "MultipartFormData",
                 "FileFormName": "f",
                 "URL": "{json:url}",
+                **more,
             }
         )
     )
@@ -554,3 +647,70 @@ def test_a_slow_but_steady_upload_outlasts_the_timeout(
     assert result.returncode == 0, result.stdout + result.stderr
     assert took > 2.5, took  # it really took longer than the timeout, and still went on
     assert json.loads(result.stdout)["ok"] is True
+
+
+# A key with the characters percent-encoding and base64 change, and a Basic password.
+KEY = "Ab+cd/EF=gh12+ij"
+PASSWORD = "pw/secret+9="
+
+
+def _forms(secret: str) -> list[str]:
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    raw = secret.encode()
+    return [
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        base64.b64encode(raw).decode(),
+        base64.b64encode(f"alice:{secret}".encode()).decode(),
+    ]
+
+
+@pytest.mark.parametrize("flags", [["-v"], ["--dry-run"], ["--json", "-v"]])
+def test_secrets_are_redacted_in_every_form_they_travel_in(
+    hostile: _Server, env: dict[str, str], png: Path, tmp_path: Path, flags: list[str]
+) -> None:
+    """A server that echoes the whole request: the key percent-encoded in the query, the
+    Basic header's base64 of user:password; none of it may be shown or recorded."""
+    base = f"http://127.0.0.1:{hostile.server_port}/echoall"
+    name = _sxcu(
+        tmp_path,
+        env,
+        base + "/up",
+        Parameters={"key": KEY},
+        Headers={"Authorization": f"Basic {{base64:alice:{PASSWORD}}}"},
+    )
+    result, _ = _run(["upload", str(png), "-s", name, *flags], env)
+    assert result.returncode == (0 if "--dry-run" in flags else 4), result.stderr
+    history, _ = _run(["history", "--json"], env)
+    written = result.stdout + result.stderr + history.stdout
+    if "--dry-run" not in flags:
+        assert hostile.seen and "key=" in hostile.seen[0][0]  # it did travel, encoded
+        assert "POST /echoall/up?key=" in result.stderr  # and the echo was shown, redacted
+    for secret in (KEY, PASSWORD):
+        for form in _forms(secret):
+            assert form not in written, form
+    config = Path(env["PIXUP_CONFIG_DIR"])
+    for path in config.rglob("*"):
+        if path.is_file():
+            assert all(form not in path.read_text() for form in _forms(KEY) + _forms(PASSWORD))
+
+
+def test_a_short_secret_redacts_whole_tokens_only() -> None:
+    from pixup.output import Output
+
+    out = Output()
+    out.add_secrets(["wrong"])
+    assert out.redact("wrong_developer_key: wrong") == "wrong_developer_key: ***"
+    assert out.redact("key=wrong&x=1") == "key=***&x=1"
+
+
+def test_no_secret_redacts_nothing() -> None:
+    from pixup.output import Output
+
+    out = Output()
+    out.add_secrets(["ab"])  # too short to be a secret: ignored, not an empty pattern
+    assert out.redact("http://127.0.0.1:1/x") == "http://127.0.0.1:1/x"

@@ -250,6 +250,7 @@ def set_secret(
         value = value.strip()
         if not value:
             raise UsageError("no value given (type it at the prompt, or pipe it on stdin)")
+        out.add_secrets([value])  # before the keyring, whose errors may quote it
         store.set_all({provider.credential_name(secret): value})
         if out.json_mode:
             out.json({"ok": True, "provider": provider.name, "secret": secret})

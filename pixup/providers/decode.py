@@ -20,7 +20,7 @@ from pixup.errors import (
 )
 
 if TYPE_CHECKING:
-    from pixup.models import RawResponse
+    from pixup.models import RawResponse, UploadResult
 
 Document = dict[str, Any]
 
@@ -242,3 +242,52 @@ def find_failure(node: dict[str, Any]) -> tuple[int | None, str | None] | None:
         # Not a code any service uses, and more than the ledger's integers hold: kept as text.
         return None, f"{msg or 'no message'} (error code {one_line(code_text, 40)})"
     return int(code_text), msg
+
+
+# The links of an upload a person will open or pixup will request (delete), by name.
+_LINKS = {
+    "url": "media URL",
+    "thumb_url": "thumbnail URL",
+    "full_url": "full-size URL",
+    "deletion_url": "deletion URL",
+}
+
+
+def usable(result: UploadResult, http_status: int) -> UploadResult:
+    """The one step every provider's answer passes before pixup prints or records it:
+    each link must be an absolute http(s) URL (``javascript:``, ``file:``, ``data:``, a
+    newline that would forge a second line: "not a usable URL"), and every other text
+    has its control characters escaped visibly."""
+    from dataclasses import fields, replace
+
+    from pixup.controls import escaped, web_url_problem
+
+    for name, label in _LINKS.items():
+        value = getattr(result.media, name)
+        problem = value is not None and web_url_problem(value)
+        if problem:
+            raise ServerError(
+                f"the answer's {label} is not a usable URL ({problem}): {one_line(escaped(value))}",
+                http_status=http_status,
+            )
+    profile = result.user.profile_url
+    user = (
+        replace(result.user, profile_url=None)
+        if profile and web_url_problem(profile)
+        else result.user
+    )
+
+    def clean(obj: Any) -> Any:
+        changes = {
+            f.name: escaped(value)
+            for f in fields(obj)
+            if isinstance(value := getattr(obj, f.name), str) and value != escaped(value)
+        }
+        return replace(obj, **changes) if changes else obj
+
+    return replace(
+        result,
+        media=clean(result.media),
+        user=clean(user),
+        status_id=escaped(result.status_id) if result.status_id else result.status_id,
+    )

@@ -30,6 +30,7 @@ from pixup.history import HistoryUnavailable, Ledger, sha256_of
 from pixup.models import Credentials, UploadOptions, UploadParams, UploadResult
 from pixup.output import Output
 from pixup.progress import UploadProgress
+from pixup.providers import decode
 from pixup.security import plain_text_secrets_warning
 from pixup.settings import Settings
 
@@ -216,6 +217,7 @@ class Uploader:
     ) -> UploadResult:
         # Built anew for each attempt: an OAuth Echo header carries a fresh nonce.
         spec = self._build(params, creds)
+        self.out.add_secrets(spec.basic_credentials())
         if spec.secret_fields:
             # Secrets in readable form fields (API 1 of both built-ins): say so once.
             warning = plain_text_secrets_warning(spec.url)
@@ -233,7 +235,8 @@ class Uploader:
                 raise refused
             transport.retry_status(resp)
             transport.refuse_redirect(resp)
-            return provider.parse_upload(target, resp, filename=params.filename)
+            result = provider.parse_upload(target, resp, filename=params.filename)
+            return decode.usable(result, resp.status)
         except PixupError:
             raise
         except Exception as exc:

@@ -239,6 +239,9 @@ def upload(
             metavar="FILE",
             help="Image files to upload; - reads one from stdin.",
             show_default=False,
+            # Each file is checked by pre-flight, as that file's failure (exit 4), never
+            # as a usage error that stops the whole batch.
+            readable=False,
         ),
     ],
     service: ServiceOpt = None,

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pixup.paths import data_dir
 
@@ -63,11 +63,19 @@ class HistoryUnavailable(Exception):
     """The ledger cannot be used (corrupt, unreadable, newer than this pixup)."""
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(source: Path | IO[bytes]) -> str:
+    """The digest of a file, by path or of an open file (read from its start)."""
+    if not isinstance(source, Path):
+        source.seek(0)
+        return _sha256(source)
+    with open(source, "rb") as fh:
+        return _sha256(fh)
+
+
+def _sha256(fh: IO[bytes]) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
+    while chunk := fh.read(1024 * 1024):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -6,10 +6,11 @@ Nothing here imports requests: a provider builds a :class:`RequestSpec` and pars
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pixup.errors import REDACTED
 
@@ -42,6 +43,9 @@ class FilePart:
     filename: str
     content_type: str
     base64: bool = False
+    # The open file to send from (read from its start on each attempt); else ``path``.
+    # (``field`` is this class's attribute: the dataclasses function is named in full.)
+    source: IO[bytes] | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -139,6 +143,8 @@ class UploadParams:
     filename: str
     content_type: str
     options: UploadOptions = UploadOptions()
+    # The file as pre-flight opened and checked it: every attempt sends from it.
+    source: IO[bytes] | None = field(default=None, compare=False, repr=False)
     # Answers a provider's questions ({prompt}, {select}) at the terminal, for this run.
     ask: Callable[[str, str, list[str] | None], str | None] | None = field(
         default=None, compare=False, repr=False

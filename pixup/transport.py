@@ -221,11 +221,20 @@ def _watch(sock: Any) -> None:
         attempt.watch(sock)
 
 
-def _open(part: FilePart, digest: Digest | None = None) -> tuple[IO[bytes], Any]:
-    try:
-        fh = open(part.path, "rb")  # noqa: SIM115 - closed by send() once the body is sent
-    except OSError as exc:
-        raise UsageError(f"cannot read {part.path}: {exc.strerror}") from None
+def _open(
+    part: FilePart, stack: contextlib.ExitStack, digest: Digest | None = None
+) -> tuple[IO[bytes], Any]:
+    """The file to send, read from its start: the one pre-flight opened and checked when
+    there is one (the caller owns it), else ``part.path``, closed by ``stack``."""
+    if part.source is not None:
+        fh = part.source
+        fh.seek(0)
+    else:
+        try:
+            fh = open(part.path, "rb")  # noqa: SIM115 - closed by the stack
+        except OSError as exc:
+            raise UsageError(f"cannot read {part.path}: {exc.strerror}") from None
+        stack.callback(fh.close)
     size = os.fstat(fh.fileno()).st_size
     if part.base64:
         return fh, (None, Base64Reader(fh, size, digest), "text/plain")
@@ -279,8 +288,7 @@ def _body(
     if spec.files or spec.fields:
         parts: list[tuple[str, Any]] = list(spec.fields)
         for part in spec.files:
-            fh, value = _open(part, digest)
-            stack.callback(fh.close)
+            _, value = _open(part, stack, digest)
             parts.append((part.field, value))
         encoder = MultipartEncoder(fields=parts)
         headers["Content-Type"] = encoder.content_type
@@ -293,8 +301,7 @@ def _body(
             encoder, lambda monitor: progress(monitor.bytes_read, total)
         )
     if spec.body_file is not None:
-        fh, (_, reader, content_type) = _open(spec.body_file, digest)
-        stack.callback(fh.close)
+        _, (_, reader, content_type) = _open(spec.body_file, stack, digest)
         headers.setdefault("Content-Type", content_type)
         return headers, reader if progress is None else _Reporting(reader, progress)
     return headers, spec.body

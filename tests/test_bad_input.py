@@ -137,3 +137,36 @@ def test_a_certificate_nobody_vouches_for_is_refused(
     assert "certificate could not be verified" in one_line(result)
     assert json.loads(result.stdout)["error"]["kind"] == "network"
     assert seen == []
+
+
+def _without_root_powers() -> list[str]:
+    """A prefix that runs a command unable to read a mode-000 file: none for a user;
+    for root, the capabilities that override file modes dropped (setpriv, util-linux)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: a mode-000 file stays readable")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def test_an_unreadable_file_is_that_files_failure(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    locked = tmp_path / "locked.png"
+    shutil.copy(png, locked)
+    locked.chmod(0)
+    result = subprocess.run(
+        [*_without_root_powers(), installed_pixup(), "upload", str(locked), str(png), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 4, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["file"] == str(locked)
+    assert first["error"]["kind"] == "rejected"
+    assert "Permission denied" in first["error"]["message"]
+    assert second["ok"] is True
+    assert len(box.uploads()) == 1

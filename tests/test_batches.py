@@ -3,6 +3,7 @@ limits (with proof that nothing reached the server), batches with -j, and retrie
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -315,3 +316,32 @@ def test_pixup_debug_shows_the_traceback_of_such_a_bug(
     result = pixup(["upload", str(odd)], {**env, "PIXUP_DEBUG": "1"})
     assert result.returncode == 1
     assert b"Traceback" in result.stderr and b"UnicodeEncodeError" in result.stderr
+
+
+def test_what_is_checked_is_what_is_sent_on_every_attempt(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    # The path is re-pointed while pixup waits to retry a 503: the retry still sends the
+    # file pre-flight opened and checked, and the ledger has that file's digest.
+    original = png.read_bytes()
+    other = tmp_path / "other.png"
+    other.write_bytes(original + b"not the file that was checked" * 100)
+    link = tmp_path / "photo.png"
+    link.symlink_to(png)
+    box.set_state(fail_next=1, retry_after="2")
+    proc = subprocess.Popen(
+        [installed_pixup(), "upload", str(link), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    assert b"trying again" in proc.stderr.readline()
+    link.unlink()
+    link.symlink_to(other)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    [stored] = box.uploads()
+    assert (box.data_dir / stored["id"]).read_bytes() == original
+    [record] = docs(pixup(["history", "--json"], env))
+    assert record["sha256"] == hashlib.sha256(original).hexdigest()

@@ -225,4 +225,5 @@ def media_part(params: UploadParams, field: str = "media") -> FilePart:
         filename=params.filename,
         content_type=params.content_type,
         base64=params.options.base64,
+        source=params.source,
     )

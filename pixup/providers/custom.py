@@ -405,11 +405,14 @@ class CustomProvider(Provider):
 
     def _context(self, params: UploadParams, creds: Credentials) -> syntax.Context:
         secrets = dict(creds.values)
-        path = params.path
+        path, source = params.path, params.source
 
         def file_base64() -> str:
             # Only the text bodies get here, and their size is capped (TEXT_BODY_MAX_SIZE).
-            return base64.b64encode(path.read_bytes()).decode("ascii")
+            if source is None:
+                return base64.b64encode(path.read_bytes()).decode("ascii")
+            source.seek(0)
+            return base64.b64encode(source.read()).decode("ascii")
 
         return syntax.Context(
             filename=params.filename,

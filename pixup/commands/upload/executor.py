@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import random
 import threading
 import time
@@ -132,27 +133,39 @@ class Uploader:
         digest: str | None = None
         try:
             params = self._params(item)
+        except PixupError as err:
+            return self._refused(item, err, digest)
+        try:
             if self.batch.skip_existing and self.ledger is not None:
-                digest = sha256_of(item.path)  # needed before sending: read twice
+                digest = sha256_of(params.source or item.path)  # needed before sending
                 earlier = self._earlier(digest)
                 if earlier is not None:
-                    if self.progress is not None:
-                        self.progress.file_done(item.size)
-                    return Outcome(
-                        item.name,
-                        result=from_history(earlier),
-                        size=item.size,
-                        sha256=digest,
-                        skipped_as=earlier["id"],
-                    )
+                    return self._skipped(item, digest, earlier)
             if self.batch.dry_run:
                 spec = self._build(params, self._credentials)
                 return Outcome(item.name, request=spec)
             return self._send(item, params, digest)
         except PixupError as err:
-            if self.progress is not None:
-                self.progress.file_done(item.size)
-            return Outcome(item.name, error=err, size=item.size, sha256=digest)
+            return self._refused(item, err, digest)
+        finally:
+            if params.source is not None:
+                params.source.close()
+
+    def _refused(self, item: Item, err: PixupError, digest: str | None) -> Outcome:
+        if self.progress is not None:
+            self.progress.file_done(item.size)
+        return Outcome(item.name, error=err, size=item.size, sha256=digest)
+
+    def _skipped(self, item: Item, digest: str, earlier: dict[str, Any]) -> Outcome:
+        if self.progress is not None:
+            self.progress.file_done(item.size)
+        return Outcome(
+            item.name,
+            result=from_history(earlier),
+            size=item.size,
+            sha256=digest,
+            skipped_as=earlier["id"],
+        )
 
     def _params(self, item: Item) -> UploadParams:
         s = self.settings
@@ -189,15 +202,15 @@ class Uploader:
                     item.name,
                     result=result,
                     size=item.size,
-                    sha256=digest or self._digest_of(item, sha),
+                    sha256=digest or self._digest_of(params, sha),
                 )
             except AuthError as err:
                 if renewed or not self._renew(creds):
-                    return self._failed(item, err, digest, sha)
+                    return self._failed(item, params, err, digest, sha)
                 renewed = True
             except PixupError as err:
                 if not self._wait_to_retry(item, err, attempt):
-                    return self._failed(item, err, digest, sha)
+                    return self._failed(item, params, err, digest, sha)
                 attempt += 1
 
     def _wait_to_retry(self, item: Item, err: PixupError, attempt: int) -> bool:
@@ -259,19 +272,27 @@ class Uploader:
                 self.out.add_secrets(fresh.secret_values())
         return True
 
-    def _digest_of(self, item: Item, sha: _Hash | None) -> str | None:
+    def _digest_of(self, params: UploadParams, sha: _Hash | None) -> str | None:
         if sha is None:
             return None
         # A body the provider built in memory (base64 in JSON) was not read through the
-        # transport: hash the file itself.
-        return sha.hexdigest() if sha.count == item.size else sha256_of(item.path)
+        # transport: hash the open file itself, the bytes that were sent.
+        if params.source is None:
+            return sha256_of(params.path)
+        sent_whole = sha.count == os.fstat(params.source.fileno()).st_size
+        return sha.hexdigest() if sent_whole else sha256_of(params.source)
 
     def _failed(
-        self, item: Item, err: PixupError, digest: str | None, sha: _Hash | None
+        self,
+        item: Item,
+        params: UploadParams,
+        err: PixupError,
+        digest: str | None,
+        sha: _Hash | None,
     ) -> Outcome:
         if self.progress is not None:
             self.progress.file_done(item.size)
         # A failure that reached the service is recorded with the file's digest too.
         if digest is None and sha is not None and err.http_status is not None:
-            digest = self._digest_of(item, sha)
+            digest = self._digest_of(params, sha)
         return Outcome(item.name, error=err, size=item.size, sha256=digest)

@@ -72,13 +72,29 @@ def _mib(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
-def _check_stat(path: Path, max_size: int | None) -> None:
+# Python's own files are close-on-exec already; O_NONBLOCK is POSIX only.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _open_checked(path: Path, max_size: int | None) -> IO[bytes]:
+    """The file, opened once: what is checked here is the open file, and every attempt
+    sends from it, so a path re-pointed meanwhile (a symlink swapped during a retry
+    wait) changes nothing. Opened without blocking: a FIFO is refused, not waited on."""
     try:
-        st = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
     except FileNotFoundError:
         raise RejectedError("no such file") from None
     except OSError as exc:
         raise RejectedError(exc.strerror or "cannot be read") from None
+    try:
+        _check_stat(os.fstat(fd), max_size)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def _check_stat(st: os.stat_result, max_size: int | None) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise RejectedError("is a directory")
     if not stat.S_ISREG(st.st_mode):
@@ -98,22 +114,30 @@ def preflight(
     max_size: int | None,
     types: tuple[str, ...],
 ) -> UploadParams:
-    """Check the file before any byte is sent, and describe it for the request."""
-    _check_stat(path, max_size)
+    """Check the file before any byte is sent, and describe it for the request. The
+    params hold the open file; the caller closes it (``params.source``)."""
+    fh = _open_checked(path, max_size)
     try:
-        with open(path, "rb") as fh:
+        try:
             head = fh.read(SNIFF_BYTES)
-    except OSError as exc:
-        raise RejectedError(f"cannot read: {exc.strerror}") from None
-    content_type = sniff_type(head)
-    if content_type is None or content_type not in types:
-        kinds = [t.split("/")[1].upper().replace("WEBP", "WebP") for t in types]
-        names = " or ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
-        what = f"it is {content_type}" if content_type else _what(head)
-        raise RejectedError(
-            f"not a {names} image (judged by its first bytes, not its name; {what})"
-        )
-    return UploadParams(path=path, filename=path.name, content_type=content_type, options=opts)
+        except OSError as exc:
+            raise RejectedError(f"cannot read: {exc.strerror}") from None
+        content_type = sniff_type(head)
+        if content_type is None or content_type not in types:
+            raise RejectedError(_not_accepted(types, content_type, head))
+    except BaseException:
+        fh.close()
+        raise
+    return UploadParams(
+        path=path, filename=path.name, content_type=content_type, options=opts, source=fh
+    )
+
+
+def _not_accepted(types: tuple[str, ...], content_type: str | None, head: bytes) -> str:
+    kinds = [t.split("/")[1].upper().replace("WEBP", "WebP") for t in types]
+    names = " or ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds)
+    what = f"it is {content_type}" if content_type else _what(head)
+    return f"not a {names} image (judged by its first bytes, not its name; {what})"
 
 
 _MAGIC = {

@@ -141,9 +141,13 @@ def _make_dir(directory: Path) -> None:
 
 
 def _replace(path: Path, data: bytes) -> None:
-    """Temp file, fsync, chmod 0600, rename: a reader sees the old file or the new one."""
+    """Temp file, fsync, chmod 0600, rename: a reader sees the old file or the new one.
+    A symlinked file (dotfiles kept elsewhere) is written through to its target, beside
+    which the temp file is made, and stays a symlink."""
     import tempfile
 
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:

@@ -119,8 +119,10 @@ class Context:
         self._config: ConfigFile | None = None
         self._store: KeyStore | None = None
 
-    def stdin_bytes(self) -> IO[bytes]:
-        """Standard input as bytes (an image piped in)."""
+    def stdin_bytes(self) -> IO[bytes] | None:
+        """Standard input as bytes (an image piped in); None when it is closed."""
+        if self.stdin is None:
+            return None
         return cast("IO[bytes]", getattr(self.stdin, "buffer", self.stdin))
 
     def config(self) -> ConfigFile:

@@ -2,13 +2,18 @@
 
 WAL mode and a busy timeout let parallel pixup processes and -j workers write without
 losing a record; ``PRAGMA user_version`` and the MIGRATIONS list let a newer pixup open an
-older database. The ledger never holds a credential. A database that cannot be used never
+older database. A database another process holds locked costs one short wait
+(BUSY_SECONDS) per run: the run's records are then held and written at its end, or kept in
+``history-pending.jsonl`` beside it and added by the next run. The ledger never holds a
+credential. A database that cannot be used never
 stops an upload: callers get :class:`HistoryUnavailable` and carry on without history.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import sqlite3
 import threading
 import time
@@ -119,33 +124,62 @@ class Record:
     deletion_url: str | None = None
 
 
+_WRITTEN = set(COLUMNS) - {"id"}
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _fits(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
         return str(value)
     return value
 
 
+# How long one write waits for another process's lock. A run that meets a lock waits
+# this long once, then keeps its records and writes them when the database is free.
+BUSY_SECONDS = 2.0
+PENDING_NAME = "history-pending.jsonl"
+
+
+class HistoryDeferred(HistoryUnavailable):
+    """The ledger is locked by another process: records are kept, not lost."""
+
+
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._held: list[dict[str, Any]] = []  # records waiting for the lock to be free
+        self._pending = path.with_name(PENDING_NAME)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
-                path, timeout=30, isolation_level=None, check_same_thread=False
+                path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
             )
-            self._conn.execute("PRAGMA busy_timeout = 30000")
             self._conn.execute("PRAGMA journal_mode = WAL")
             migrate(self._conn)
         except (sqlite3.Error, OSError) as exc:
             raise HistoryUnavailable(f"{path}: {exc}") from None
+        self._take_pending()
 
     @classmethod
     def open(cls, env: Mapping[str, str]) -> Ledger:
         return cls(data_dir(env) / DB_NAME)
 
-    def close(self) -> None:
-        self._conn.close()
+    def close(self) -> str | None:
+        """Write what was held, or keep it in the pending file for the next run; a warning
+        to show when records could not be written now."""
+        with self._lock:
+            held, self._held = self._held, []
+            note = None
+            if held:
+                self._conn.execute("PRAGMA busy_timeout = 0")  # this run waited once already
+            if held and not self._insert(held):
+                note = self._keep_pending(held)
+            self._conn.close()
+        return note
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         try:
@@ -156,15 +190,87 @@ class Ledger:
             raise HistoryUnavailable(f"{self.path}: {exc}") from None
 
     def record(self, rec: Record) -> None:
+        """Write one record; when another process holds the database, hold it (and the
+        rest of this run's, without waiting again) until close, and say so once."""
         # SQLite integers are 64-bit: a larger number from a server is kept as text.
-        fields = {k: _fits(v) for k, v in rec.__dict__.items()}
+        fields = {"time": time.time(), **{k: _fits(v) for k, v in rec.__dict__.items()}}
         fields["ok"] = int(rec.ok)
-        names = ", ".join(["time", *fields])
-        marks = ", ".join("?" * (len(fields) + 1))
-        self._run(
-            f"INSERT INTO uploads ({names}) VALUES ({marks})",  # noqa: S608 - our column names
-            (time.time(), *fields.values()),
+        with self._lock:
+            if not self._held and self._insert([fields]):
+                return
+            self._held.append(fields)
+            if len(self._held) > 1:
+                return
+        raise HistoryDeferred(
+            f"{self.path} is locked by another process; this run's records are kept and "
+            "written when it is free"
         )
+
+    def _insert(self, rows: list[dict[str, Any]]) -> bool:
+        """Insert ``rows`` in one transaction (the caller holds the lock); False when the
+        database stays locked."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for fields in rows:
+                    names, marks = ", ".join(fields), ", ".join("?" * len(fields))
+                    self._conn.execute(
+                        f"INSERT INTO uploads ({names}) VALUES ({marks})",  # noqa: S608 - our column names
+                        tuple(fields.values()),
+                    )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if _locked(exc):
+                return False
+            raise HistoryUnavailable(f"{self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise HistoryUnavailable(f"{self.path}: {exc}") from None
+        return True
+
+    def _keep_pending(self, rows: list[dict[str, Any]]) -> str:
+        lines = "".join(json.dumps(fields) + "\n" for fields in rows)
+        try:
+            fd = os.open(self._pending, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, lines.encode())
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            return (
+                f"{len(rows)} upload record(s) could not be written: the history stayed "
+                f"locked and {self._pending} cannot be written ({exc.strerror})"
+            )
+        return (
+            f"the history stayed locked: {len(rows)} upload record(s) kept in "
+            f"{self._pending}, added to it by the next pixup run"
+        )
+
+    def _take_pending(self) -> None:
+        """Add the records an earlier run could not write. The file is claimed by renaming
+        it, so two runs never add the same records twice."""
+        claimed = self._pending.with_name(f"{PENDING_NAME}.{os.getpid()}.{time.time_ns()}")
+        try:
+            os.replace(self._pending, claimed)
+        except OSError:
+            return  # none (the usual case), or another run took it
+        try:
+            text = claimed.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        rows = []
+        for line in text.splitlines():
+            try:
+                fields = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a kill: the rest are whole
+            if isinstance(fields, dict) and "service" in fields and set(fields) <= _WRITTEN:
+                rows.append(fields)
+        if rows and not self._insert(rows):
+            self._keep_pending(rows)
+        claimed.unlink(missing_ok=True)
 
     def previous_success(self, service: str, sha256: str) -> dict[str, Any] | None:
         rows = self._run(

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from pixup.errors import AuthError
+from pixup.errors import AuthError, ConfigError
+from pixup.values import parse_timeout
 
 SERVICE = "pixup"
 DEFAULT_TIMEOUT = 5.0
@@ -34,13 +35,19 @@ def disabled(env: Mapping[str, str]) -> bool:
     return env.get("PIXUP_NO_KEYRING", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _timeout(text: str | None) -> float:
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        return parse_timeout(text)
+    except ValueError as exc:
+        raise ConfigError(f"bad value for PIXUP_KEYRING_TIMEOUT: {exc}") from None
+
+
 class KeyStore:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.enabled = not disabled(env)
-        try:
-            self.timeout = float(env.get("PIXUP_KEYRING_TIMEOUT") or DEFAULT_TIMEOUT)
-        except ValueError:
-            self.timeout = DEFAULT_TIMEOUT
+        self.timeout = _timeout(env.get("PIXUP_KEYRING_TIMEOUT"))
         self._broken: KeyringUnavailable | None = None
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
@@ -76,7 +83,10 @@ class KeyStore:
         def read() -> str | None:
             import keyring
 
-            value: str | None = keyring.get_password(SERVICE, name)
+            value: object = keyring.get_password(SERVICE, name)
+            if value is not None and not isinstance(value, str):
+                # A backend's bug, reported as the keyring's failure, never its value.
+                raise TypeError(f"the backend answered with {type(value).__name__}, not text")
             return value
 
         return self._call("get", read)

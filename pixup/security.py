@@ -17,11 +17,28 @@ ALLOW_ENV = "PIXUP_ALLOW_INSECURE_HTTP"
 
 
 def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+    """An address on loopback, or a ``localhost`` name that resolves only to loopback
+    addresses: RFC 6761 reserves the names, but a resolver may still answer for them
+    with any address (a DNS server asked for ``x.localhost``, an /etc/hosts entry)."""
+    host = host.strip("[]").lower().rstrip(".")
     try:
         return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if host != "localhost" and not host.endswith(".localhost"):
+        return False
+    import socket
+
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(_loopback_address(info[4][0]) for info in found)
+
+
+def _loopback_address(address: object) -> bool:
+    try:
+        return ipaddress.ip_address(str(address).split("%")[0]).is_loopback
     except ValueError:
         return False
 

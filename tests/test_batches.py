@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,47 @@ def test_stdin_errors(
     assert result.returncode == code
     assert text in result.stderr.decode()
     assert box.set_state()["attempts"] == 0
+
+
+def test_closed_stdin_is_a_clear_error(box: Sandbox, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [installed_pixup(), "upload", "-", "--json"],
+        env=env,
+        capture_output=True,
+        preexec_fn=lambda: os.close(0),
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert b"standard input is closed" in result.stderr
+    [doc] = docs(result)
+    assert doc["error"]["kind"] == "usage"  # type: ignore[index]
+
+
+def test_a_killed_run_leaves_no_copy_of_stdin(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    proc = subprocess.Popen(
+        [installed_pixup(), "upload", "-"],
+        env={**env, "TMPDIR": str(temp)},
+        stdin=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(png.read_bytes())
+    proc.stdin.flush()
+    box.set_state()  # a round trip: the copy is under way by now
+    time.sleep(0.5)
+    proc.kill()
+    proc.wait(timeout=10)
+    proc.stdin.close()
+    assert list(temp.iterdir()) == []
+    # And a run that ends normally sends the copy whole.
+    result = pixup(["upload", "-", "--json"], {**env, "TMPDIR": str(temp)}, stdin=png.read_bytes())
+    assert result.returncode == 0
+    assert list(temp.iterdir()) == []
 
 
 # --- pre-flight ---------------------------------------------------------------------------

@@ -158,3 +158,25 @@ def test_concurrent_config_set_processes_keep_every_key(tmp_path: Path) -> None:
         "twitrpix.api": "2",
         "twitrpix.format": "xml",
     }
+
+
+def test_config_set_writes_through_a_symlinked_file(tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "pixup.toml"
+    target.write_text('service = "imgly"\n')
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").symlink_to(target)
+    env = {**os.environ, "PIXUP_CONFIG_DIR": str(config_dir)}
+    for args in (["set", "timeout", "9"], ["unset", "service"]):
+        result = subprocess.run(
+            [installed_pixup(), "config", *args], env=env, capture_output=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+    assert (config_dir / "config.toml").is_symlink()
+    assert cfgmod.load(target).data == {"timeout": 9.0}
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    # No temporary file left in either directory.
+    assert [p.name for p in dotfiles.iterdir()] == ["pixup.toml"]
+    assert sorted(p.name for p in config_dir.iterdir()) == ["config.toml", "config.toml.lock"]

@@ -322,6 +322,33 @@ def test_a_broken_provider_file_is_reported_and_spares_the_others(
     assert not (folder / "broken.toml").exists()
 
 
+def test_a_huge_provider_file_is_refused_unread_and_spares_the_others(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    # 54 MB of a valid .sxcu made every command parse it (20 s each).
+    pad = "x" * (54 * 1024 * 1024)
+    huge = tmp_path / "huge.sxcu"
+    huge.write_text(
+        json.dumps(
+            {"Name": "huge", "RequestURL": "https://h.example/up", "Headers": {"X-Pad": pad}}
+        )
+    )
+    added = pixup(["provider", "add", str(huge)], clean_env)
+    assert added.returncode == 2
+    assert "too large for a provider file (more than 256 KB)" in added.stderr
+    folder = Path(clean_env["PIXUP_CONFIG_DIR"]) / "providers"
+    assert not folder.exists()
+    folder.mkdir(parents=True)
+    (folder / "huge.toml").write_text(
+        f'format = 1\n# {pad}\n[request]\nurl = "https://h.example"\n'
+    )
+    listed = pixup(["provider", "list"], clean_env)
+    assert listed.returncode == 0 and "BROKEN" in listed.stdout
+    used = pixup(["upload", "-s", "huge", str(PNG)], clean_env)
+    assert used.returncode == 2 and "too large for a provider file" in used.stderr
+    assert pixup(["thumb-url", "3de", "-s", "imgly"], clean_env).returncode == 0
+
+
 def test_replacing_needs_force_and_files_are_private(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -6,12 +6,21 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import Sandbox, installed_pixup
 
-from pixup.history import DB_NAME, MIGRATIONS, SCHEMA_VERSION, migrate
+from pixup.history import (
+    BUSY_SECONDS,
+    DB_NAME,
+    MIGRATIONS,
+    PENDING_NAME,
+    SCHEMA_VERSION,
+    migrate,
+)
 from pixup.sandbox.accounts import SANDBOX
 
 
@@ -189,3 +198,48 @@ def test_filters_show_forget_and_turning_it_off(env: dict[str, str], png: Path) 
     assert refused.returncode == 2 and "--all needs --yes" in refused.stderr
     assert pixup(["history", "forget", "--all", "--yes"], env).returncode == 0
     assert records(env) == []
+
+
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_locked_database_costs_one_wait_and_loses_no_record(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    assert pixup(["upload", str(png)], env).returncode == 0
+    files = []
+    for i in range(3):
+        files.append(tmp_path / f"f{i}.png")
+        files[-1].write_bytes(png.read_bytes() + bytes([i]))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db_path(env))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        started = time.monotonic()
+        result = pixup(["upload", *map(str, files), "-j", "1"], env)
+        took = time.monotonic() - started
+    finally:
+        holder.communicate("", timeout=10)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 3
+    # One wait of the busy timeout, not one per file (it was 30 s a file).
+    assert took < BUSY_SECONDS + 10, took
+    assert result.stderr.count("is locked by another process") == 1
+    assert "kept in" in result.stderr
+    pending = db_path(env).with_name(PENDING_NAME)
+    with open(pending, "a") as fh:
+        fh.write('{"service": "twitrpix", "fi')  # a line cut short by kill -9
+    rows = records(env)
+    assert sorted(r["file"] for r in rows) == sorted([str(png), *map(str, files)])
+    assert not pending.exists()
+    assert len(records(env)) == 4  # merged once, not again

@@ -10,11 +10,11 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import fail
-from pixup_test_keyring import FileKeyring, HangingKeyring, LockedKeyring
+from pixup_test_keyring import FileKeyring, HangingKeyring, LockedKeyring, OddKeyring
 
 from pixup import config as cfgmod
 from pixup import credentials
-from pixup.errors import AuthError
+from pixup.errors import AuthError, ConfigError
 from pixup.keystore import KeyringUnavailable, KeyStore
 from pixup.providers.imgly import PASSWORD
 from pixup.providers.twitrpix import API_KEY
@@ -131,3 +131,23 @@ def test_resolution_order_env_then_keyring_or_config(backend: object) -> None:
     )
     assert found.credentials["token"] == "from-env"
     assert found.sources == {"token": "env", "consumer_key": "env"}
+
+
+@pytest.mark.parametrize("answer", ["0", "1", "2"])
+@pytest.mark.parametrize("backend", [OddKeyring], indirect=True)
+def test_a_backend_answering_with_something_other_than_text(
+    backend: object, answer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIXUP_TEST_ODD_ANSWER", answer)
+    with pytest.raises(KeyringUnavailable) as info:
+        KeyStore({}).get("oauth.token")
+    kind = type(OddKeyring.answers[int(answer)]).__name__
+    assert f"the backend answered with {kind}, not text" in info.value.message
+    assert "bytes-not-text" not in info.value.message
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "-1", "0", "soon"])
+def test_a_bad_keyring_timeout_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="bad value for PIXUP_KEYRING_TIMEOUT"):
+        KeyStore({"PIXUP_KEYRING_TIMEOUT": value})
+    assert KeyStore({"PIXUP_KEYRING_TIMEOUT": "2.5"}).timeout == 2.5

@@ -4,6 +4,8 @@ an upload elsewhere, and must stop reading an answer that is too large."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import subprocess
 import threading
@@ -59,6 +61,8 @@ CANNED: dict[str, tuple[int, str, bytes]] = {
         "application/json",
         b'{"url":"http://x.example/pic","del":"javascript:fetch(1)"}',
     ),
+    # What a backtracking pattern ("(a+)+$") needs to run for ever.
+    "backtrack": (200, "text/plain", b"a" * 5000 + b"!"),
     "ansierr": (
         400,
         "application/json",
@@ -348,6 +352,49 @@ def test_plain_http_to_another_host_needs_an_opt_in(env: dict[str, str], png: Pa
     assert "refusing" not in dry.stderr
 
 
+def _with_hosts(hosts: Path) -> list[str] | None:
+    """A prefix that runs a command with ``hosts`` as its /etc/hosts (a private mount
+    namespace; root only), or None where that cannot be done."""
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None:
+        return None
+    prefix = [
+        unshare,
+        "--mount",
+        "sh",
+        "-c",
+        f'mount --bind "{hosts}" /etc/hosts && exec "$@"',
+        "sh",
+    ]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=30)
+    return prefix if probe.returncode == 0 else None
+
+
+def test_localhost_names_are_loopback_only_when_they_resolve_there(
+    env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    def dry_run(host: str, prefix: list[str]) -> subprocess.CompletedProcess[str]:
+        args = ["upload", str(png), "--dry-run", "--endpoint", f"http://{host}:8080"]
+        return subprocess.run(
+            [*prefix, installed_pixup(), *args], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    for host in ("localhost", "127.0.0.1", "[::1]"):
+        assert dry_run(host, []).returncode == 0, host
+    unresolved = dry_run("nowhere-at-all.localhost", [])
+    assert unresolved.returncode == 2
+    assert "refusing to send credentials to nowhere-at-all.localhost" in unresolved.stderr
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost good.localhost\n10.1.2.3 evil.localhost\n")
+    prefix = _with_hosts(hosts)
+    if prefix is None:
+        pytest.skip("cannot give a process its own /etc/hosts here (needs root and unshare)")
+    assert dry_run("good.localhost", prefix).returncode == 0
+    evil = dry_run("evil.localhost", prefix)
+    assert evil.returncode == 2
+    assert "refusing to send credentials to evil.localhost" in evil.stderr
+
+
 @pytest.mark.parametrize(
     ("mode", "code", "kind", "text"),
     [
@@ -508,6 +555,21 @@ def test_a_media_url_that_is_not_a_web_address_is_refused_and_recorded(
     history, _ = _run(["history", "--failed", "--json"], env)
     [row] = [json.loads(line) for line in history.stdout.splitlines()]
     assert row["http_status"] == 200  # it reached the server: recorded
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(aa?)+$", "(a+a+)+$"])
+def test_a_backtracking_regex_in_a_template_is_given_up(
+    hostile: _Server, env: dict[str, str], png: Path, tmp_path: Path, pattern: str
+) -> None:
+    base = f"http://127.0.0.1:{hostile.server_port}/backtrack"
+    name = _sxcu(tmp_path, env, base + "/up", URL="http://x.example/{regex:" + pattern + "}")
+    result, took = _run(["upload", str(png), "-s", name, "--json"], env)
+    assert result.returncode == 6, result.stderr
+    message = json.loads(result.stdout)["error"]["message"]
+    assert f"regular expression {pattern!r} took more than" in message
+    assert took < 15  # re would run for the age of the universe
+    history, _ = _run(["history", "--failed", "--json"], env)
+    assert [json.loads(line)["http_status"] for line in history.stdout.splitlines()] == [200]
 
 
 def test_a_custom_providers_deletion_url_must_be_a_web_address(

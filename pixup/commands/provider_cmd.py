@@ -9,10 +9,10 @@ from typing import IO, Any
 from pixup import config as cfgmod
 from pixup import providers
 from pixup.context import Context, run_guarded
-from pixup.errors import UsageError
+from pixup.errors import ConfigError, UsageError
 from pixup.output import Output
 from pixup.paths import providers_dir
-from pixup.providers.custom import CustomProvider, Definition, from_toml
+from pixup.providers.custom import CustomProvider, Definition, from_toml, read_provider_file
 from pixup.values import env_prefix
 
 HEADER = "# A pixup provider (see `pixup provider show {name}` and the README).\n"
@@ -41,9 +41,9 @@ def add(file: Path, name: str | None, force: bool, out: Output, ctx: Context) ->
         from pixup.providers import sxcu
 
         try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {file}: {exc.strerror}") from None
+            raw = read_provider_file(file)
+        except ConfigError as exc:
+            raise UsageError(f"{file}: {exc.message}") from None
         if file.suffix.lower() == ".toml":
             imported = _native(raw, file, name)
         else:

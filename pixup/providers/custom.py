@@ -577,14 +577,30 @@ def _plain(url: str) -> str:
     return re.sub(r"\{[^{}]*\}", "", url)
 
 
+# A real provider file is a few hundred bytes; a huge one is refused before it is read,
+# so that loading the providers (which every command using one does) stays fast.
+FILE_MAX_SIZE = 256 * 1024
+
+
+def read_provider_file(path: Path) -> bytes:
+    """The bytes of a provider file (.toml or .sxcu), at most FILE_MAX_SIZE of them."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(FILE_MAX_SIZE + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read it: {exc.strerror}") from None
+    if len(raw) > FILE_MAX_SIZE:
+        raise ConfigError(f"too large for a provider file (more than {FILE_MAX_SIZE // 1024} KB)")
+    return raw
+
+
 def load_file(path: Path) -> CustomProvider:
     """The provider a TOML file describes; a :class:`ConfigError` says what is wrong."""
     import tomllib
 
+    raw = read_provider_file(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read it: {exc.strerror}") from None
+        doc = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}") from None
     except RecursionError:

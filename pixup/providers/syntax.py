@@ -372,14 +372,26 @@ def xml_path(source: str, path: str) -> str:
         raise TemplateError("the answer is XML nested too deeply") from None
 
 
+# A user's pattern may backtrack for ever on a server's answer ("(a+)+$"): the ``regex``
+# package (re's syntax, plus a timeout) gives up on it after this long.
+REGEX_SECONDS = 1.0
+
+
 def _regex(source: str, pattern: str, group: str) -> str:
+    import regex
+
     # .NET spells named groups (?<name>...) and back-references \k<name>.
     py = re.sub(r"\(\?<(?![=!])(\w+)>", r"(?P<\1>", pattern)
     py = re.sub(r"\\k<(\w+)>", r"(?P=\1)", py)
     try:
-        match = re.search(py, source)
-    except re.error as exc:
+        match = regex.search(py, source, timeout=REGEX_SECONDS)
+    except regex.error as exc:
         raise TemplateError(f"bad regular expression {pattern!r}: {exc}") from None
+    except TimeoutError:
+        raise TemplateError(
+            f"regular expression {pattern!r} took more than {REGEX_SECONDS:g}s on the answer "
+            "(it backtracks without end); rewrite it"
+        ) from None
     if match is None:
         return ""
     try:

@@ -83,3 +83,20 @@ class LockedKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         raise KeyringLocked("the collection is locked")
+
+
+class OddKeyring(KeyringBackend):
+    """A backend that answers with something other than text (bytes, a number)."""
+
+    priority = 1  # type: ignore[assignment]
+    answers: tuple[object, ...] = (b"bytes-not-text", 12345, ["a", "list"])
+
+    def get_password(self, service: str, username: str) -> str | None:
+        index = int(os.environ.get("PIXUP_TEST_ODD_ANSWER", "0"))
+        return self.answers[index]  # type: ignore[return-value]
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        pass
+
+    def delete_password(self, service: str, username: str) -> None:
+        pass

@@ -61,9 +61,12 @@ def run(
     except PixupError as err:
         return _refused(err, names, flags, found.settings, out)
     assert found.settings is not None
-    with spooled_stdin(names, stdin or ctx.stdin_bytes()) as stdin_path:
-        items = plan(names, stdin_path)
-        return _execute(items, found, opts, out, batch, ctx)
+    with contextlib.ExitStack() as stack:
+        try:
+            spool = stack.enter_context(spooled_stdin(names, stdin or ctx.stdin_bytes()))
+        except PixupError as err:
+            return _refused(err, names, flags, found.settings, out)
+        return _execute(plan(names, spool), found, opts, out, batch, ctx)
 
 
 def _resolve(
@@ -129,6 +132,12 @@ def _open_ledger(settings: Settings, out: Output, batch: Batch, ctx: Context) ->
         return None
 
 
+def _close_ledger(ledger: Ledger | None, out: Output) -> None:
+    note = ledger.close() if ledger is not None else None
+    if note:
+        out.warn(note)
+
+
 def _execute(
     items: list[Item],
     found: _Resolved,
@@ -166,8 +175,7 @@ def _execute(
         return _interrupted(uploader, futures, items, reporter, ledger)
     finally:
         uploader.close()
-        if ledger is not None:
-            ledger.close()
+        _close_ledger(ledger, out)
     return reporter.tally.first_failure
 
 
@@ -198,8 +206,7 @@ def _interrupted(
             "interrupted again: the uploads under way are abandoned (they may still complete "
             "on the server, unrecorded)"
         )
-        if ledger is not None:
-            ledger.close()
+        _close_ledger(ledger, out)
         out.stdout.flush()
         os._exit(ExitStatus.INTERRUPTED)  # worker threads would be joined at exit
     out.error(

@@ -169,7 +169,9 @@ class Uploader:
 
     def _params(self, item: Item) -> UploadParams:
         s = self.settings
-        params = preflight(item.path, self.opts, s.max_size, s.provider.accepted_types)
+        params = preflight(
+            item.path, self.opts, s.max_size, s.provider.accepted_types, spool=item.spool
+        )
         if item.name == STDIN:
             params = replace(
                 params,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pixup.errors import PixupError
@@ -30,11 +30,13 @@ class Batch:
 
 @dataclass(frozen=True)
 class Item:
-    """One file of the batch: the name it was given as, where it is, its size then."""
+    """One file of the batch: the name it was given as, where it is, its size then, and
+    for '-' the open copy of standard input (which has no path)."""
 
     name: str
     path: Path
     size: int
+    spool: IO[bytes] | None = None
 
 
 @dataclass
@@ -48,12 +50,14 @@ class Outcome:
     skipped_as: int | None = None  # the history record of an earlier upload of the same file
 
 
-def plan(names: list[str], stdin_path: Path | None) -> list[Item]:
+def plan(names: list[str], stdin: IO[bytes] | None) -> list[Item]:
     """The items, in the order given; '-' is the spooled copy of standard input."""
     items = []
     for name in names:
-        path = stdin_path if name == STDIN and stdin_path else Path(name)
-        items.append(Item(name, path, _size(path)))
+        if name == STDIN and stdin is not None:
+            items.append(Item(name, Path(name), os.fstat(stdin.fileno()).st_size, stdin))
+        else:
+            items.append(Item(name, Path(name), _size(Path(name))))
     return items
 
 

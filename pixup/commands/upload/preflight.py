@@ -51,21 +51,23 @@ def check_message(message: str | None, out: Output) -> None:
 
 
 @contextlib.contextmanager
-def spooled_stdin(names: list[str], source: IO[bytes]) -> Iterator[Path | None]:
+def spooled_stdin(names: list[str], source: IO[bytes] | None) -> Iterator[IO[bytes] | None]:
     """Standard input copied to a temporary file on disk (never into memory), so it can be
-    checked before sending and streamed with a known length like any file."""
+    checked before sending and streamed with a known length like any file. The file has
+    no name (O_TMPFILE, or unlinked at once): a killed run leaves nothing behind."""
     if STDIN not in names:
         yield None
         return
-    fd, name = tempfile.mkstemp(prefix="pixup-stdin-")
-    try:
-        with os.fdopen(fd, "wb") as spool:
+    if source is None:
+        raise UsageError("standard input is closed: there is nothing to read for '-'")
+    with tempfile.TemporaryFile(prefix="pixup-stdin-") as spool:
+        try:
             while chunk := source.read(1024 * 1024):
                 spool.write(chunk)
-        yield Path(name)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
+        except OSError as exc:
+            raise UsageError(f"cannot read standard input: {exc.strerror or exc}") from None
+        spool.flush()
+        yield spool
 
 
 def _mib(size: int) -> str:
@@ -76,12 +78,13 @@ def _mib(size: int) -> str:
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
-def _open_checked(path: Path, max_size: int | None) -> IO[bytes]:
+def _open_checked(path: Path, max_size: int | None, spool: IO[bytes] | None) -> IO[bytes]:
     """The file, opened once: what is checked here is the open file, and every attempt
     sends from it, so a path re-pointed meanwhile (a symlink swapped during a retry
-    wait) changes nothing. Opened without blocking: a FIFO is refused, not waited on."""
+    wait) changes nothing. Opened without blocking: a FIFO is refused, not waited on.
+    ``spool`` is standard input's copy, already open: its descriptor is duplicated."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
+        fd = os.dup(spool.fileno()) if spool else os.open(path, os.O_RDONLY | _NONBLOCK)
     except FileNotFoundError:
         raise RejectedError("no such file") from None
     except OSError as exc:
@@ -113,12 +116,14 @@ def preflight(
     opts: UploadOptions,
     max_size: int | None,
     types: tuple[str, ...],
+    spool: IO[bytes] | None = None,
 ) -> UploadParams:
     """Check the file before any byte is sent, and describe it for the request. The
     params hold the open file; the caller closes it (``params.source``)."""
-    fh = _open_checked(path, max_size)
+    fh = _open_checked(path, max_size, spool)
     try:
         try:
+            fh.seek(0)  # a spool's duplicate shares its offset, at the end after the copy
             head = fh.read(SNIFF_BYTES)
         except OSError as exc:
             raise RejectedError(f"cannot read: {exc.strerror}") from None

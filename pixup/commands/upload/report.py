@@ -9,7 +9,7 @@ from typing import Any
 
 from pixup import output
 from pixup.commands.upload.plan import STDIN, Outcome
-from pixup.history import HistoryUnavailable, Ledger, Record
+from pixup.history import HistoryDeferred, HistoryUnavailable, Ledger, Record
 from pixup.models import Media, RequestSpec, UploadOptions, UploadResult
 from pixup.output import Output
 from pixup.settings import Settings
@@ -115,6 +115,8 @@ def record(
         return
     try:
         ledger.record(_record_of(outcome, settings, opts, out))
+    except HistoryDeferred as exc:
+        out.warn_once(str(exc))
     except HistoryUnavailable as exc:
         out.warn_once(f"the upload history cannot be used ({exc}); uploading without it")
 

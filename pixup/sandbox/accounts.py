@@ -3,6 +3,7 @@ but a local sandbox, and `pixup sandbox` prints them when it starts."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 
@@ -52,3 +53,14 @@ class Account:
 
 
 SANDBOX = Account()
+
+
+def same(given: str | None, expected: str) -> bool:
+    """Whether a credential a client sent is ``expected``, in time that does not depend
+    on how much of it matches (``hmac.compare_digest``)."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def one_of(given: str | None, expected: set[str]) -> bool:
+    """Whether ``given`` is one of the issued ``expected`` values, compared each the same way."""
+    return any([same(given, value) for value in expected])  # every one, not the first

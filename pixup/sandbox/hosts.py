@@ -22,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -31,9 +32,32 @@ from xml.sax.saxutils import escape
 from werkzeug.wrappers import Request, Response
 
 from pixup.media import sniff_type
-from pixup.sandbox.accounts import SANDBOX
+from pixup.sandbox.accounts import SANDBOX, same
 
 KINDS = ("json", "xml", "text", "form", "jsonbody", "xmlbody", "query", "redirect", "elsewhere")
+
+
+# Query parameters whose values are credentials (``?key=``, ``?access_token=``).
+_SECRET_NAME = re.compile(r"key|token|secret|pass|auth|sig", re.IGNORECASE)
+# The sandbox account's own secrets, by name: a listing says which one was sent.
+_KNOWN = {
+    getattr(SANDBOX, name): name
+    for name in ("host_token", "host_key", "api_key", "token", "consumer_key", "imgur_client_id")
+}
+
+
+def masked(value: str | None) -> str | None:
+    """What the listing (``GET /_sandbox/hosts``) shows of a credential: which of the
+    sandbox's own it is (``Bearer <host_token>``), or only its length; never the value,
+    since anyone who can reach a sandbox left running can read the listing."""
+    if value is None:
+        return None
+    scheme, _, rest = value.partition(" ")
+    if rest and rest in _KNOWN:
+        return f"{scheme} <{_KNOWN[rest]}>"
+    if value in _KNOWN:
+        return f"<{_KNOWN[value]}>"
+    return f"*** ({len(value)} characters)"
 
 
 class Hosts:
@@ -47,9 +71,11 @@ class Hosts:
             "kind": kind,
             "method": request.method,
             "content_type": request.mimetype,
-            "query": dict(request.args),
-            "authorization": request.headers.get("Authorization"),
-            "api_key": request.headers.get("X-Api-Key"),
+            "query": {
+                k: masked(v) if _SECRET_NAME.search(k) else v for k, v in request.args.items()
+            },
+            "authorization": masked(request.headers.get("Authorization")),
+            "api_key": masked(request.headers.get("X-Api-Key")),
         }
         try:
             response = self._answer(request, kind, record)
@@ -81,7 +107,7 @@ class Hosts:
 
     def _kind_xml(self, request: Request, base: str, record: dict[str, Any]) -> Response:
         record["fields"] = sorted(request.form)
-        if request.form.get("api_key") != SANDBOX.host_key:
+        if not same(request.form.get("api_key"), SANDBOX.host_key):
             return _xml('<rsp stat="fail"><err code="100" msg="Invalid API key"/></rsp>', 403)
         upload = next(iter(request.files.values()), None)
         item = self._store(
@@ -97,7 +123,7 @@ class Hosts:
         )
 
     def _kind_text(self, request: Request, base: str, record: dict[str, Any]) -> Response:
-        if request.headers.get("X-Api-Key") != SANDBOX.host_key:
+        if not same(request.headers.get("X-Api-Key"), SANDBOX.host_key):
             return Response("error: bad api key\n", 401, content_type="text/plain")
         item = self._store(request.get_data(), "", record)
         if item is None:
@@ -112,7 +138,7 @@ class Hosts:
 
     def _kind_form(self, request: Request, base: str, record: dict[str, Any]) -> Response:
         record["fields"] = sorted(request.form)
-        if request.args.get("key") != SANDBOX.host_key:
+        if not same(request.args.get("key"), SANDBOX.host_key):
             return _json({"status_code": 400, "error": {"message": "Invalid API v1 key."}}, 400)
         item = self._store(
             _b64(request.form.get("image", "")), request.form.get("name", ""), record
@@ -151,7 +177,7 @@ class Hosts:
             root = ElementTree.fromstring(request.get_data(), forbid_dtd=True)
         except Exception:
             return _xml("<error>the body is not XML</error>", 400)
-        if root.findtext("key") != SANDBOX.host_key:
+        if not same(root.findtext("key"), SANDBOX.host_key):
             return _xml("<error>bad key</error>", 403)
         item = self._store(_b64(root.findtext("data") or ""), root.findtext("name") or "", record)
         if item is None:
@@ -159,7 +185,7 @@ class Hosts:
         return _xml(f"<upload><url>{escape(self._links(base, item)['link'])}</url></upload>")
 
     def _kind_query(self, request: Request, base: str, record: dict[str, Any]) -> Response:
-        if request.args.get("key") != SANDBOX.host_key:
+        if not same(request.args.get("key"), SANDBOX.host_key):
             return Response("bad key\n", 403, content_type="text/plain")
         item = self._store(
             _b64(request.args.get("image", "")), request.args.get("name", ""), record
@@ -202,7 +228,7 @@ class Hosts:
 
 
 def _bearer(request: Request) -> bool:
-    return request.headers.get("Authorization") == f"Bearer {SANDBOX.host_token}"
+    return same(request.headers.get("Authorization"), f"Bearer {SANDBOX.host_token}")
 
 
 def _b64(text: str) -> bytes:

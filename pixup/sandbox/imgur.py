@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from pixup.media import dimensions, sniff_type
-from pixup.sandbox.accounts import SANDBOX
+from pixup.sandbox.accounts import SANDBOX, one_of, same
 
 CLIENT_LIMIT = 12500
 TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
@@ -68,9 +68,10 @@ class ImgurSandbox:
         auth = request.headers.get("Authorization", "")
         kind, _, value = auth.partition(" ")
         if kind == "Client-ID":
-            return None if value == SANDBOX.imgur_client_id else "Invalid client_id"
+            return None if same(value, SANDBOX.imgur_client_id) else "Invalid client_id"
         if kind == "Bearer":
-            valid = self.access.get(value)
+            found = [t for t in list(self.access) if same(value, t)]
+            valid = self.access.get(found[0]) if found else None
             if valid is None:
                 return "The access token provided is invalid."
             return None if valid else "The access token provided has expired."
@@ -144,7 +145,7 @@ class ImgurSandbox:
     # --- OAuth 2 ------------------------------------------------------------------------
 
     def authorize(self, request: Request) -> Response:
-        if request.args.get("client_id") != SANDBOX.imgur_client_id or (
+        if not same(request.args.get("client_id"), SANDBOX.imgur_client_id) or (
             request.args.get("response_type") != "pin"
         ):
             return Response("unknown client or response type", 400, content_type="text/plain")
@@ -159,18 +160,18 @@ class ImgurSandbox:
 
     def token(self, request: Request) -> Response:
         form = request.form
-        if (form.get("client_id"), form.get("client_secret")) != (
-            SANDBOX.imgur_client_id,
-            SANDBOX.imgur_client_secret,
+        if not (
+            same(form.get("client_id"), SANDBOX.imgur_client_id)
+            & same(form.get("client_secret"), SANDBOX.imgur_client_secret)
         ):
             return self._answer("Invalid client credentials", 401, "/oauth2/token")
         grant = form.get("grant_type")
         with self.lock:
-            if grant == "pin" and form.get("pin", "") in self.pins:
+            if grant == "pin" and one_of(form.get("pin"), self.pins):
                 self.pins.discard(form.get("pin", ""))
                 refresh = _token()
                 self.refresh.add(refresh)
-            elif grant == "refresh_token" and form.get("refresh_token") in self.refresh:
+            elif grant == "refresh_token" and one_of(form.get("refresh_token"), self.refresh):
                 refresh = form.get("refresh_token", "")
             else:
                 return self._answer(f"Invalid grant ({grant})", 400, "/oauth2/token")

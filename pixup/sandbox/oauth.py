@@ -13,13 +13,15 @@ from oauthlib.oauth1 import (
     ResourceEndpoint,
 )
 
-from pixup.sandbox.accounts import SANDBOX
+from pixup.sandbox.accounts import SANDBOX, same
 
 
 class _Validator(RequestValidator):  # type: ignore[misc]
     """Knows the one sandbox account; remembers nonces so a signed header cannot be replayed."""
 
     enforce_ssl = False
+    # The services signed Echo and their OAuth with HMAC-SHA1 and took nothing else.
+    allowed_signature_methods = ("HMAC-SHA1",)
     # Real consumer keys and tokens are not held to oauthlib's default 20-30 characters.
     client_key_length = (4, 128)
     access_token_length = (4, 128)
@@ -92,16 +94,17 @@ class _Validator(RequestValidator):  # type: ignore[misc]
         pass
 
     def get_client_secret(self, client_key: str, request: Any) -> str:
-        return SANDBOX.consumer_secret if client_key == SANDBOX.consumer_key else "dummy-secret"
+        known = same(client_key, SANDBOX.consumer_key)
+        return SANDBOX.consumer_secret if known else "dummy-secret"
 
     def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
-        return SANDBOX.token_secret if token == SANDBOX.token else "dummy-secret"
+        return SANDBOX.token_secret if same(token, SANDBOX.token) else "dummy-secret"
 
     def validate_client_key(self, client_key: str, request: Any) -> bool:
-        return client_key == SANDBOX.consumer_key
+        return same(client_key, SANDBOX.consumer_key)
 
     def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
-        return token == SANDBOX.token
+        return same(token, SANDBOX.token)
 
     def validate_realms(self, *args: Any, **kwargs: Any) -> bool:
         return True
@@ -129,10 +132,12 @@ _request_tokens = RequestTokenEndpoint(_validator)
 _access_tokens = AccessTokenEndpoint(_validator)
 
 
-def verify(uri: str, authorization: str, method: str = "GET") -> bool:
-    """Whether ``authorization`` is a valid signature of ``method uri`` by the sandbox account."""
+def verify(uri: str, authorization: str | None, method: str = "GET") -> bool:
+    """Whether ``method uri`` is validly signed by the sandbox account: in the
+    ``authorization`` header, or with the OAuth parameters in the URI's query."""
+    headers = {"Authorization": authorization} if authorization else {}
     valid, _ = _endpoint.validate_protected_resource_request(
-        uri, http_method=method, body=None, headers={"Authorization": authorization}
+        uri, http_method=method, body=None, headers=headers
     )
     return bool(valid)
 

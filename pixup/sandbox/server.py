@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from pixup.media import dimensions, sniff_type
 from pixup.oauth_echo import DEFAULT_VERIFY_URL, ECHO_AUTH_HEADER, ECHO_PROVIDER_HEADER
 from pixup.sandbox import oauth
-from pixup.sandbox.accounts import SANDBOX
+from pixup.sandbox.accounts import SANDBOX, same
 from pixup.sandbox.hosts import Hosts
 from pixup.sandbox.imgur import ImgurSandbox
 
@@ -90,10 +90,33 @@ class State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+# Room beside the media in an upload's body: boundaries, part headers, other fields.
+_FORM_OVERHEAD = 1024 * 1024
+
+
+def body_limit(max_size: int) -> int:
+    """The largest upload body worth reading for media of at most ``max_size`` bytes:
+    base64 text is 4/3 the size of its bytes, and the form around it is small."""
+    return max_size * 4 // 3 + 4 + _FORM_OVERHEAD
+
+
+class _TooLarge(_Failure):
+    """The body is beyond the limit: answered as the service's own "too large" error."""
+
+    def __init__(self) -> None:
+        super().__init__(1004)
+
+
 class _Request(Request):
-    # A base64 upload arrives as a form field, not a file, and werkzeug keeps form fields
-    # in memory: allow big ones, since this server is for local tests and benchmarks.
-    max_form_memory_size = 512 * 1024 * 1024
+    """A request whose body is limited (``max_content_length``, set per request) while it
+    is read: a declared length over it is refused before a byte is read, a chunked body
+    as soon as it passes it; nothing over it is spooled to disk or kept in memory."""
+
+    def _load_form_data(self) -> None:
+        try:
+            super()._load_form_data()
+        except RequestEntityTooLarge:
+            raise _TooLarge() from None
 
 
 class SandboxApp:
@@ -148,6 +171,8 @@ class SandboxApp:
         try:
             endpoint, args = adapter.match()
             uploading = endpoint.startswith(("twitrpix_", "imgly_")) or endpoint == "imgur_upload"
+            request.max_content_length = self._limit_for(endpoint)
+            request.max_form_memory_size = request.max_content_length
             if uploading:
                 with self.state.lock:
                     self.state.in_flight += 1
@@ -158,9 +183,19 @@ class SandboxApp:
                 if uploading:
                     with self.state.lock:
                         self.state.in_flight -= 1
+        except _TooLarge:
+            response = RequestEntityTooLarge().get_response(environ)
         except HTTPException as exc:
-            response = exc
+            response = exc.get_response(environ)
+        # (werkzeug's server closes every connection, discarding what was not read.)
         return response(environ, start_response)
+
+    def _limit_for(self, endpoint: str) -> int:
+        """Uploads and the generic hosts read at most what the size limit needs; the
+        other endpoints take small forms."""
+        if endpoint.startswith(("twitrpix_", "imgly_", "imgur_upload", "host")):
+            return body_limit(self.state.max_size)
+        return _FORM_OVERHEAD
 
     # --- helpers --------------------------------------------------------------------
 
@@ -349,16 +384,15 @@ class SandboxApp:
 
     def on_twitrpix_v1(self, request: Request, action: str, fmt: str) -> Response:
         def authenticate() -> bool:
-            given = tuple(
-                request.form.get(name)
-                for name in ("consumer_token", "consumer_secret", "oauth_token", "oauth_secret")
-            )
-            return given == (
+            names = ("consumer_token", "consumer_secret", "oauth_token", "oauth_secret")
+            expected = (
                 SANDBOX.consumer_key,
                 SANDBOX.consumer_secret,
                 SANDBOX.token,
                 SANDBOX.token_secret,
             )
+            # Every field is compared, matching or not (no early way out to time).
+            return all([same(request.form.get(n), e) for n, e in zip(names, expected, strict=True)])
 
         return self._twitrpix_upload(request, fmt, 1, action, authenticate)
 
@@ -379,7 +413,7 @@ class SandboxApp:
         if busy is not None:
             return busy
         try:
-            if request.form.get("api_key") != SANDBOX.api_key:
+            if not same(request.form.get("api_key"), SANDBOX.api_key):
                 raise _Failure(999)
             if not authenticate():
                 raise _Failure(1001)
@@ -429,9 +463,9 @@ class SandboxApp:
         if busy is not None:
             return busy
         try:
-            if (request.form.get("username"), request.form.get("password")) != (
-                SANDBOX.username,
-                SANDBOX.password,
+            if not (
+                same(request.form.get("username"), SANDBOX.username)
+                & same(request.form.get("password"), SANDBOX.password)
             ):
                 raise _Failure(1001)
             up = self._check_and_store(
@@ -473,8 +507,13 @@ class SandboxApp:
     # --- the OAuth provider and the sandbox's own routes ----------------------------
 
     def on_verify_credentials(self, request: Request) -> Response:
+        # RFC 5849 3.5: the protocol parameters may come in the header or the query.
+        uri = self._base(request) + VERIFY_PATH
+        query = request.query_string.decode("ascii", "replace")
         authorization = request.headers.get("Authorization", "")
-        if not authorization or not oauth.verify(self._base(request) + VERIFY_PATH, authorization):
+        if not (authorization or query) or not oauth.verify(
+            f"{uri}?{query}" if query else uri, authorization or None
+        ):
             return self._json(
                 {"errors": [{"code": 32, "message": "Could not authenticate you."}]}, 401
             )
@@ -556,16 +595,13 @@ class SandboxApp:
             return Response("body must be a JSON object", status=400)
         if not isinstance(changes, dict):
             return Response("body must be a JSON object", status=400)
-        if "maintenance" in changes:
-            self.state.maintenance = bool(changes["maintenance"])
-        if "max_size" in changes:
-            self.state.max_size = int(changes["max_size"])
-        if "delay" in changes:
-            self.state.delay = float(changes["delay"])
-        if "fail_next" in changes:
-            self.state.fail_next = int(changes["fail_next"])
-        if "retry_after" in changes:
-            self.state.retry_after = changes["retry_after"]
+        try:
+            checked = _checked_state(changes)
+        except (TypeError, ValueError) as exc:
+            return Response(f"bad state: {exc}\n", status=400, content_type="text/plain")
+        for name, value in checked.items():
+            if name not in _NOT_STATE:
+                setattr(self.state, name, value)
         if changes.get("clear"):
             with self.hosts.lock:
                 self.hosts.requests.clear()
@@ -584,6 +620,45 @@ class SandboxApp:
                 "max_in_flight": self.state.max_in_flight,
             }
         )
+
+
+# What POST /_sandbox/state may change, and the test each new value must pass.
+_STATE_FIELDS: dict[str, tuple[type | tuple[type, ...], Callable[[Any], bool], str]] = {
+    "maintenance": (bool, lambda v: True, "true or false"),
+    "max_size": (int, lambda v: 0 < v <= 2**40, "a number of bytes, 1 to 2**40"),
+    "delay": ((int, float), lambda v: 0 <= v <= 600, "seconds, 0 to 600"),
+    "fail_next": (int, lambda v: 0 <= v <= 10**6, "a count, 0 to 1000000"),
+    "retry_after": (
+        (str, type(None)),
+        lambda v: v is None or (len(v) < 100 and v.isprintable()),
+        "a Retry-After value (text) or null",
+    ),
+    # Kept by the Imgur part, and actions rather than values:
+    "imgur_credits": (int, lambda v: 0 <= v <= 10**6, "a count, 0 to 1000000"),
+    "imgur_expire": (bool, lambda v: True, "true or false"),
+    "clear": (bool, lambda v: True, "true or false"),
+}
+_NOT_STATE = ("imgur_credits", "imgur_expire", "clear")
+
+
+def _checked_state(changes: dict[str, Any]) -> dict[str, Any]:
+    """The sandbox state ``changes`` asks for, every value checked before any is set."""
+    unknown = sorted(set(changes) - set(_STATE_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown field(s) {', '.join(unknown)}; known: {', '.join(_STATE_FIELDS)}"
+        )
+    checked = {}
+    for name, (kinds, valid, what) in _STATE_FIELDS.items():
+        if name not in changes:
+            continue
+        value = changes[name]
+        # bool is an int in Python; a count or size given as true is still a mistake.
+        wrong_kind = isinstance(value, bool) and kinds is not bool
+        if wrong_kind or not isinstance(value, kinds) or not valid(value):
+            raise ValueError(f"{name} must be {what}, not {json.dumps(value)}")
+        checked[name] = value
+    return checked
 
 
 def _new_id() -> str:

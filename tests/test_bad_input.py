@@ -170,3 +170,10 @@ def test_an_unreadable_file_is_that_files_failure(
     assert "Permission denied" in first["error"]["message"]
     assert second["ok"] is True
     assert len(box.uploads()) == 1
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "-1"])
+def test_a_bad_keyring_timeout_is_one_clear_line(clean_env: dict[str, str], value: str) -> None:
+    result = pixup(["config", "status"], {**clean_env, "PIXUP_KEYRING_TIMEOUT": value})
+    assert result.returncode == 2
+    assert "bad value for PIXUP_KEYRING_TIMEOUT" in one_line(result)

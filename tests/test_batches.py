@@ -350,6 +350,43 @@ def test_ctrl_c_reports_and_records_every_upload_that_reached_the_server(
     assert b"Traceback" not in err and b"not started" in err
 
 
+def test_a_second_ctrl_c_abandons_at_once_and_names_what_was_under_way(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    import signal
+
+    files = []
+    for i in range(4):
+        files.append(tmp_path / f"photo-{i}.png")
+        files[-1].write_bytes(png.read_bytes() + bytes([i]))
+    box.set_state(delay=3.0)
+    proc = subprocess.Popen(
+        [installed_pixup(), "upload", *map(str, files), "-j", "2", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 20
+    while box.set_state()["attempts"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # both workers' uploads have reached the server
+    proc.send_signal(signal.SIGINT)
+    assert b"finishing the uploads under way" in proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    abandoned_at = time.monotonic()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert time.monotonic() - abandoned_at < 2.5  # not the 3 s the server takes
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert [d["file"] for d in lines] == [str(f) for f in files]  # one line each, in order
+    messages = [d["error"]["message"] for d in lines]
+    assert all("may have reached the server" in m for m in messages[:2])
+    assert all("not sent" in m for m in messages[2:])
+    assert f"unrecorded: {files[0]}, {files[1]}" in err.decode()
+    assert b"Traceback" not in err
+    time.sleep(max(0.0, abandoned_at + 3.5 - time.monotonic()))  # let the server finish
+
+
 def test_pixup_debug_shows_the_traceback_of_such_a_bug(
     box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from pixup import output
 from pixup.commands.common import load_settings, with_credentials
@@ -188,7 +188,7 @@ def _interrupted(
 ) -> int:
     """Ctrl-C: the files not started are cancelled and said to be; the uploads under way
     are waited for, and printed and recorded like any (they may be on the server already).
-    A second Ctrl-C abandons them at once."""
+    A second Ctrl-C abandons them at once, naming them."""
     out, tally = reporter.out, reporter.tally
     uploader.close(wait=False)  # cancels what has not started
     out.error("interrupted: finishing the uploads under way (Ctrl-C again abandons them)")
@@ -202,17 +202,38 @@ def _interrupted(
                 continue
             reporter.take(future.result())
     except KeyboardInterrupt:
-        out.error(
-            "interrupted again: the uploads under way are abandoned (they may still complete "
-            "on the server, unrecorded)"
-        )
-        _close_ledger(ledger, out)
-        out.stdout.flush()
-        os._exit(ExitStatus.INTERRUPTED)  # worker threads would be joined at exit
+        _abandon(futures, items, reporter, ledger)
     out.error(
         f"interrupted: {tally.done} of {len(items)} files reported; {not_started} not started"
     )
     return ExitStatus.INTERRUPTED
+
+
+def _abandon(
+    futures: list[Future[Outcome]], items: list[Item], reporter: _Reporter, ledger: Ledger | None
+) -> NoReturn:
+    """The second Ctrl-C: every file not yet reported gets its line (the finished ones
+    their result), the ones under way named as maybe on the server, and pixup exits at once (the pool's threads would be
+    joined at exit otherwise)."""
+    out = reporter.out
+    under_way = []
+    for index in range(reporter.tally.done, len(items)):
+        future = futures[index] if index < len(futures) else None
+        name = items[index].name
+        if future is None or future.cancelled():
+            reporter.not_sent(name)
+        elif future.done():  # finished meanwhile: reported and recorded like any
+            reporter.take(future.result())
+        else:
+            under_way.append(name)
+            reporter.abandoned(name)
+    out.error(
+        "interrupted again: the uploads under way are abandoned; they may still complete on "
+        f"the server, unrecorded: {', '.join(under_way) or 'none'}"
+    )
+    _close_ledger(ledger, out)
+    out.stdout.flush()
+    os._exit(ExitStatus.INTERRUPTED)
 
 
 @contextlib.contextmanager
@@ -249,8 +270,16 @@ class _Reporter:
             self.tally.add(outcome, code)
 
     def not_sent(self, name: str) -> None:
+        self._interrupted(name, "not sent: the upload was interrupted before it started")
+
+    def abandoned(self, name: str) -> None:
+        self._interrupted(
+            name, "abandoned while under way: it may have reached the server, unrecorded"
+        )
+
+    def _interrupted(self, name: str, why: str) -> None:
         if self.out.json_mode:
-            err = Interrupted("not sent: the upload was interrupted before it started")
+            err = Interrupted(why)
             self.out.json(
                 output.upload_failed(self.settings.service, self.settings.target.api, name, err)
             )

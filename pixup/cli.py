@@ -456,13 +456,21 @@ def sandbox(
             "--urls-only", help="With --print-env: only the URLs, no credentials (to try login)."
         ),
     ] = False,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            metavar="FILE",
+            help="Append the access log (one line a request) to FILE; by default there is none.",
+        ),
+    ] = None,
 ) -> None:
     """Run a local server that speaks both services' APIs, for trying pixup out and for tests."""
     from pixup.sandbox import cli as cmd
 
     if print_env:
         raise typer.Exit(cmd.print_env(host, port, urls_only))
-    raise typer.Exit(cmd.run(host, port, data_dir, max_size))
+    raise typer.Exit(cmd.run(host, port, data_dir, max_size, log))
 
 
 # --- config ---------------------------------------------------------------------------

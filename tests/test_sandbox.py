@@ -5,16 +5,20 @@ the services did (HMAC-SHA1 only; parameters in the header or the query)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import select
+import signal
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import Sandbox
+from conftest import Sandbox, installed_pixup
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_PLAINTEXT, SIGNATURE_TYPE_QUERY, Client
 
 from pixup.sandbox.accounts import SANDBOX
@@ -183,3 +187,27 @@ def test_only_hmac_sha1_and_the_query_string_is_honoured(box: Sandbox) -> None:
     assert _verify(box, signature_type=SIGNATURE_TYPE_QUERY) == 200  # RFC 5849 3.5.3
     assert _verify(box, signature_method=SIGNATURE_HMAC_SHA256) == 401
     assert _verify(box, signature_method=SIGNATURE_PLAINTEXT) == 401
+
+
+def test_stopped_it_leaves_nothing_behind_and_logs_only_when_asked(tmp_path: Path) -> None:
+    temp, log = tmp_path / "temp", tmp_path / "access.log"
+    temp.mkdir()
+    proc = subprocess.Popen(
+        [installed_pixup(), "sandbox", "--port", "0", "--log", str(log)],
+        env={**os.environ, "TMPDIR": str(temp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().rsplit(" ", 1)[1].strip()
+    assert "(removed when it stops)" in proc.stdout.readline()
+    with urllib.request.urlopen(url + "/1/ping.json", timeout=10) as resp:
+        assert resp.status == 200
+    assert len(list(temp.iterdir())) == 1  # its folder of uploads
+    proc.send_signal(signal.SIGTERM)  # what `kill %1` sends
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert err == ""  # the access log went to the file, not the terminal
+    assert "GET /1/ping.json" in log.read_text()
+    assert list(temp.iterdir()) == []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pixup.errors import UsageError
 
@@ -34,11 +36,43 @@ def print_env(host: str, port: int, urls_only: bool = False) -> int:
     return 0
 
 
-def run(host: str, port: int, data_dir: Path | None, max_size: str | None = None) -> int:
+def _access_log(log: Path | None) -> None:
+    """werkzeug logs each request to stderr, which lands in the middle of whatever runs in
+    the same terminal (a sandbox in the background): to a file when asked, else nowhere."""
+    import logging
+
+    logger = logging.getLogger("werkzeug")
+    logger.propagate = False
+    if log is None:
+        logger.addHandler(logging.NullHandler())
+        logger.setLevel(logging.ERROR + 1)
+        return
+    handler = logging.FileHandler(log, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def _stop_on_sigterm() -> None:
+    # `kill %1` sends SIGTERM: end like Ctrl-C, so the temporary folder is removed.
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def run(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    max_size: str | None = None,
+    log: Path | None = None,
+) -> int:
     try:
         from werkzeug.serving import make_server
 
-        from pixup.sandbox.accounts import SANDBOX
         from pixup.sandbox.server import DEFAULT_MAX_SIZE, SandboxApp
     except ImportError:
         sys.stderr.write("pixup: error: the sandbox needs werkzeug: pip install 'pixup[sandbox]'\n")
@@ -50,19 +84,35 @@ def run(host: str, port: int, data_dir: Path | None, max_size: str | None = None
     except ValueError as exc:
         sys.stderr.write(f"pixup: error: bad value for --max-size: {exc}\n")
         return UsageError.exit_code
-    folder = data_dir or Path(tempfile.mkdtemp(prefix="pixup-sandbox-"))
-    app = SandboxApp(folder, limit)
     # werkzeug reports a busy port itself, in two lines, and exits; ask first.
     problem = _cannot_listen(host, port)
     if problem:
         sys.stderr.write(f"pixup: error: cannot listen on {host}:{port}: {problem}\n")
         return UsageError.exit_code
-    server = make_server(host, port, app, threaded=True)
-    base = f"http://{host}:{server.port}"
+    try:
+        _access_log(log)
+    except OSError as exc:
+        sys.stderr.write(f"pixup: error: cannot write the log {log}: {exc.strerror}\n")
+        return UsageError.exit_code
+    temporary = data_dir is None
+    folder = data_dir or Path(tempfile.mkdtemp(prefix="pixup-sandbox-"))
+    try:
+        server = make_server(host, port, SandboxApp(folder, limit), threaded=True)
+        where = f"{folder} (removed when it stops)" if temporary else str(folder)
+        return _serve(server, f"http://{host}:{server.port}", where)
+    finally:
+        if temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(server: Any, base: str, where: str) -> int:
+    from pixup.sandbox.accounts import SANDBOX
+
+    _stop_on_sigterm()
     # The first line is for scripts and tests to read the address from.
     lines = [
         f"pixup sandbox listening on {base}",
-        f"uploads are kept in {folder}",
+        f"uploads are kept in {where}",
         "point pixup at it with:",
         *(f"  export {k}={v}" for k, v in SANDBOX.environment(base).items()),
     ]

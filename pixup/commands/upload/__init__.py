@@ -190,10 +190,11 @@ def _interrupted(
     are waited for, and printed and recorded like any (they may be on the server already).
     A second Ctrl-C abandons them at once, naming them."""
     out, tally = reporter.out, reporter.tally
-    uploader.close(wait=False)  # cancels what has not started
-    out.error("interrupted: finishing the uploads under way (Ctrl-C again abandons them)")
     not_started = 0
+    # Everything from here is inside the try: a second Ctrl-C at any point abandons.
     try:
+        uploader.close(wait=False)  # cancels what has not started
+        out.error("interrupted: finishing the uploads under way (Ctrl-C again abandons them)")
         for index in range(tally.done, len(items)):
             future = futures[index] if index < len(futures) else None
             if future is None or future.cancelled():

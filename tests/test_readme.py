@@ -1,0 +1,163 @@
+"""The README's Quick start and keyring walk-through, run as written: each block is taken
+from README.md and run by bash, on a free port instead of 8765, against the pixup under
+test. The walk-through's login is answered in a real pseudo-terminal, the PIN read from
+the page it says to open."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shlex
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, installed_pixup
+from test_prompts import _controlling_terminal, _wait_for_no_echo
+
+from pixup.sandbox.accounts import SANDBOX
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def sh_blocks(after_heading: str) -> list[str]:
+    """The ```sh blocks of the README section that starts with ``after_heading``."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split(f"\n{after_heading}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def as_run_here(block: str, port: int) -> str:
+    """The block with the repository's paths made absolute and the port free."""
+    block = block.replace(".venv/bin/pixup", shlex.quote(installed_pixup()))
+    block = block.replace("tests/fixtures/", f"{FIXTURES}/")
+    return block.replace("8765", str(port))
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def env(clean_env: dict[str, str]) -> dict[str, str]:
+    # A fresh shell: no PIXUP_* (clean_env), and the test keyring as the system keyring.
+    return clean_env
+
+
+def test_the_quick_start_runs_as_written(env: dict[str, str], tmp_path: Path) -> None:
+    [block, _] = sh_blocks("## Quick start (no account needed)")
+    port = free_port()
+    result = subprocess.run(
+        ["bash", "-e", "-c", as_run_here(block, port)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    base = f"http://127.0.0.1:{port}"
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"twitrpix: pong from {base} in ")
+    urls = [line for line in lines if re.fullmatch(re.escape(base) + r"/\w+", line)]
+    assert len(urls) == 4  # the plain uploads; -s imgly --json gives a JSON line
+    assert sum(line.startswith('{"ok": true, "service": "imgly"') for line in lines) == 1
+    assert "the same image came back" in lines
+    assert lines[-1] == f'<a href="{base}/3de"><img src="{base}/show/thumb/3de"></a>'
+    assert result.stderr == ""  # no access log, nothing else in the terminal
+    time.sleep(0.5)
+    assert not listening(port)  # kill %1 stopped it
+    assert len(list((tmp_path / "sandbox-data").glob("*.json"))) == 6
+
+
+def test_the_keyring_walk_through_runs_as_written(env: dict[str, str], tmp_path: Path) -> None:
+    [_, block] = sh_blocks("## Quick start (no account needed)")
+    port = free_port()
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        ["bash", "-e", "-c", as_run_here(block, port)],
+        cwd=tmp_path,
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        preexec_fn=_controlling_terminal,
+    )
+    os.close(slave)
+    screen = Screen(master)
+    try:
+        screen.wait_for("consumer secret")
+        _wait_for_no_echo(master)
+        screen.type(SANDBOX.consumer_secret)
+        page = screen.wait_for_match(r"(http://\S+/oauth/authorize\?\S+)")
+        with urllib.request.urlopen(page, timeout=10) as resp:
+            pin = re.search(r'<code id="pin">(\d+)</code>', resp.read().decode())
+        assert pin, "the page shows no PIN"
+        screen.wait_for("PIN")
+        screen.type(pin[1])
+        screen.wait_for("API key")
+        _wait_for_no_echo(master)
+        screen.type(SANDBOX.api_key)
+        status = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        screen.drain()
+        os.close(master)
+    text = screen.text()
+    assert status == 0, text
+    assert re.search(rf"http://127\.0\.0\.1:{port}/\w+\r?\n", text), text  # the upload's URL
+    for secret in (SANDBOX.consumer_secret, SANDBOX.api_key, SANDBOX.token_secret):
+        assert secret not in text  # hidden input; never echoed
+    assert not listening(port)
+
+
+class Screen:
+    """What a pseudo-terminal has shown, read as it comes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.seen, self.pos = fd, [], 0  # type: ignore[var-annotated]
+
+    def text(self) -> str:
+        return "".join(self.seen)
+
+    def _read(self, deadline: float, what: str) -> None:
+        left = deadline - time.monotonic()
+        assert left > 0, f"never saw {what!r}; the terminal showed {self.text()!r}"
+        if select.select([self.fd], [], [], left)[0]:
+            try:
+                self.seen.append(os.read(self.fd, 4096).decode(errors="replace"))
+            except OSError:  # the shell closed the terminal
+                raise AssertionError(f"never saw {what!r}; it showed {self.text()!r}") from None
+
+    def wait_for(self, wanted: str, timeout: float = 30) -> None:
+        """Until ``wanted`` is shown after what the last wait found."""
+        self.wait_for_match(f"({re.escape(wanted)})", timeout)
+
+    def wait_for_match(self, pattern: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while not (found := re.compile(pattern).search(self.text(), self.pos)):
+            self._read(deadline, pattern)
+        self.pos = found.end()
+        return found[1]
+
+    def type(self, line: str) -> None:
+        os.write(self.fd, (line + "\n").encode())
+
+    def drain(self) -> None:
+        try:
+            while select.select([self.fd], [], [], 0.2)[0]:
+                self.seen.append(os.read(self.fd, 4096).decode(errors="replace"))
+        except OSError:
+            pass

@@ -308,6 +308,14 @@ def upload(
     no_history: Annotated[
         bool, typer.Option("--no-history", help="Do not record this run in the upload history.")
     ] = False,
+    no_progress: Annotated[
+        bool,
+        typer.Option("--no-progress", help="No progress bars at a terminal (results stay)."),
+    ] = False,
+    details: Annotated[
+        bool,
+        typer.Option("--details", help="At a terminal, a table for each file instead of one line."),
+    ] = False,
     allow_insecure_http: Annotated[
         bool,
         typer.Option(
@@ -347,6 +355,8 @@ def upload(
             copy=copy,
             history=not no_history,
             skip_existing=skip_existing,
+            progress=not no_progress,
+            details=details,
         ),
     )
     raise typer.Exit(code)

@@ -73,6 +73,10 @@ class Output:
         self._pattern: re.Pattern[str] | None = None
         self._warned: set[str] = set()
         self._lock = threading.Lock()
+        # While a live display (progress bars) is on the terminal, the rich Console that
+        # draws it: every line meant for the terminal is printed above the display through
+        # it, never written into the middle of it.
+        self.live_console: Any = None
 
     # --- redaction ------------------------------------------------------------------
 
@@ -116,10 +120,26 @@ class Output:
 
     # --- streams --------------------------------------------------------------------
 
+    def _emit(self, stream: IO[str], text: str) -> None:
+        """Write ``text`` (shown already) to ``stream``, or above the live display when the
+        stream is the terminal it is drawn on."""
+        console = self.live_console
+        if console is not None and (stream is self.stderr or self.stdout_tty):
+            from rich.text import Text
+
+            console.print(Text(text.removesuffix("\n")), soft_wrap=True, highlight=False)
+            return
+        stream.write(text)
+        stream.flush()
+
     def line(self, text: str) -> None:
         """One line of data on stdout."""
-        self.stdout.write(self.shown(text) + "\n")
-        self.stdout.flush()
+        self._emit(self.stdout, self.shown(text) + "\n")
+
+    def result(self, text: str) -> None:
+        """A file's result line for a person: on stdout when it is the terminal (it holds
+        the URL), else on stderr beside the URL that went to stdout."""
+        self._emit(self.stdout if self.stdout_tty else self.stderr, self.shown(text) + "\n")
 
     def json(self, obj: dict[str, Any]) -> None:
         """One JSON object on one line of stdout (NDJSON)."""
@@ -136,14 +156,16 @@ class Output:
         self.stdout.write(json_escaped(line) + "\n")
         self.stdout.flush()
 
+    def failed(self, text: str) -> None:
+        """A file's failure line for a person, on stderr (see :meth:`result`)."""
+        self._emit(self.stderr, self.shown(text) + "\n")
+
     def error(self, err: PixupError | str) -> None:
         message = err.message if isinstance(err, PixupError) else err
-        self.stderr.write(f"pixup: error: {self.shown(message)}\n")
-        self.stderr.flush()
+        self._emit(self.stderr, f"pixup: error: {self.shown(message)}\n")
 
     def warn(self, message: str) -> None:
-        self.stderr.write(f"pixup: warning: {self.shown(message)}\n")
-        self.stderr.flush()
+        self._emit(self.stderr, f"pixup: warning: {self.shown(message)}\n")
 
     def warn_once(self, message: str) -> None:
         """A warning shown once per run, however many files or workers meet it."""
@@ -155,13 +177,23 @@ class Output:
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            self.stderr.write(self.shown(message) + "\n")
-            self.stderr.flush()
+            self._emit(self.stderr, self.shown(message) + "\n")
 
     def debug(self, message: str) -> None:
         if self.verbose:
-            self.stderr.write(f"pixup: {self.shown(message)}\n")
-            self.stderr.flush()
+            self._emit(self.stderr, f"pixup: {self.shown(message)}\n")
+
+    @property
+    def columns(self) -> int:
+        """The terminal's width (80 when it cannot be asked)."""
+        import shutil
+
+        return shutil.get_terminal_size((80, 24)).columns
+
+    @property
+    def unicode(self) -> bool:
+        """Whether the terminal can show ✓ and ✗ (its encoding is UTF-8)."""
+        return "utf" in (getattr(self.stderr, "encoding", None) or "").lower()
 
     @property
     def fancy(self) -> bool:
@@ -180,7 +212,8 @@ class Output:
         for key, value in rows:
             if value:
                 table.add_row(key, self.shown(value))
-        Console(file=self.stderr, no_color=not self.color).print(table)
+        console = self.live_console or Console(file=self.stderr, no_color=not self.color)
+        console.print(table)
 
 
 # --- the --json schema --------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 from pixup.output import Output
 
 Tracker = Callable[[int, int], None]
+_REDRAW_SECONDS = 0.1
 
 
 class UploadProgress:
@@ -24,44 +25,57 @@ class UploadProgress:
         self._files = files
         self._progress: Any = None
         self._overall: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def __enter__(self) -> UploadProgress:
         if not self.enabled:
             return self
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
+        from rich.progress import Progress
 
-        # URLs go to stdout; when stdout is the same terminal, let rich print them above the
-        # bars, and when it is a pipe, leave it alone (never move data to stderr).
+        # One live display, transient: it is redrawn in place and gone before pixup ends.
+        # Everything printed meanwhile goes above it, through print() below. rich's own
+        # refresh thread works out where the display is and writes it apart from a print
+        # made meanwhile in another thread, which left stale bars on the screen: here every
+        # redraw, print and change happens under one lock.
+        console = Console(file=self._out.stderr, no_color=not self._out.color)
         self._progress = Progress(
-            TextColumn("{task.description}", table_column=None),
-            BarColumn(),
-            DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=Console(file=self._out.stderr, no_color=not self._out.color),
-            redirect_stdout=self._out.stdout_tty,
+            *_columns(self._out.color),
+            console=console,
+            auto_refresh=False,
+            redirect_stdout=False,
             redirect_stderr=False,
             transient=True,
         )
-        self._progress.start()
-        if self._files > 1:
-            self._overall = self._progress.add_task(
-                f"all {self._files} files", total=self._total_bytes
-            )
+        with self._lock:
+            self._progress.start()
+            if self._files > 1:
+                self._overall = self._progress.add_task(
+                    f"all {self._files} files", total=self._total_bytes
+                )
+        self._stop = threading.Event()
+        self._redraws = threading.Thread(target=self._redraw, name="pixup-progress", daemon=True)
+        self._redraws.start()
+        self._out.live_console = self
         return self
+
+    def _redraw(self) -> None:
+        while not self._stop.wait(_REDRAW_SECONDS):
+            with self._lock:
+                self._progress.refresh()
+
+    def print(self, *renderables: Any, **options: Any) -> None:
+        """Print above the display (Output's lines and tables come here)."""
+        with self._lock:
+            self._progress.console.print(*renderables, **options)
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
-            self._progress.stop()
+            self._stop.set()
+            self._redraws.join()
+            self._out.live_console = None
+            with self._lock:
+                self._progress.stop()
 
     @contextmanager
     def file(self, name: str, size: int) -> Iterator[Tracker | None]:
@@ -69,7 +83,8 @@ class UploadProgress:
         if self._progress is None:
             yield None
             return
-        task = self._progress.add_task(name, total=size)
+        with self._lock:
+            task = self._progress.add_task(name, total=size)
         counted = [0]
 
         def track(sent: int, total: int) -> None:
@@ -94,3 +109,27 @@ class UploadProgress:
         if self._overall is not None:
             with self._lock:
                 self._progress.advance(self._overall, size)
+
+
+def _columns(color: bool) -> list[Any]:
+    """A name cut to fit (never wrapped), a bar (or, without colour, where a bar of one
+    character drawn twice would show nothing, a percentage), bytes, speed and a spinner
+    that moves while a small file waits for its answer."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        SpinnerColumn,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+    from rich.table import Column
+
+    name = Column(no_wrap=True, overflow="ellipsis", min_width=8, max_width=32)
+    meter = BarColumn() if color else TextColumn("{task.percentage:>3.0f}%")
+    return [
+        SpinnerColumn("line"),
+        TextColumn("{task.description}", table_column=name),
+        meter,
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+    ]

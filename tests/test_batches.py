@@ -371,7 +371,8 @@ def test_a_second_ctrl_c_abandons_at_once_and_names_what_was_under_way(
     while box.set_state()["attempts"] < 2 and time.monotonic() < deadline:
         time.sleep(0.05)  # both workers' uploads have reached the server
     proc.send_signal(signal.SIGINT)
-    assert b"finishing the uploads under way" in proc.stderr.readline()
+    said = proc.stderr.readline().decode()
+    assert f"waiting for 2 upload(s) under way (Ctrl-C again abandons them): {files[0]}" in said
     proc.send_signal(signal.SIGINT)
     abandoned_at = time.monotonic()
     out, err = proc.communicate(timeout=30)

@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pixup.commands.common import load_settings, with_credentials
 from pixup.commands.upload.executor import Renew, Uploader
 from pixup.commands.upload.plan import STDIN, Batch, Item, Outcome, plan
 from pixup.commands.upload.preflight import check_batch, check_message, spooled_stdin
-from pixup.commands.upload.report import copy_urls, record, report
+from pixup.commands.upload.report import copy_urls, iec_size, record, report
 from pixup.context import Context
 from pixup.errors import ExitStatus, Interrupted, PixupError
 from pixup.history import HistoryUnavailable, Ledger
@@ -162,21 +163,37 @@ def _execute(
         renew=found.renew,
         debug=bool(ctx.env.get("PIXUP_DEBUG")),
     )
-    reporter = _Reporter(settings, opts, out, recording)
+    reporter = _Reporter(settings, opts, out, recording, batch.details)
     futures: list[Future[Outcome]] = []
     try:
-        with progress or contextlib.nullcontext():
-            futures.extend(uploader.submit(item) for item in items)
-            for future in futures:
-                reporter.take(future.result())
-        if batch.copy:
-            copy_urls(reporter.tally.urls, out)
+        _run_batch(items, uploader, reporter, progress, futures, batch)
     except KeyboardInterrupt:
         return _interrupted(uploader, futures, items, reporter, ledger)
     finally:
         uploader.close()
         _close_ledger(ledger, out)
     return reporter.tally.first_failure
+
+
+def _run_batch(
+    items: list[Item],
+    uploader: Uploader,
+    reporter: _Reporter,
+    progress: UploadProgress | None,
+    futures: list[Future[Outcome]],
+    batch: Batch,
+) -> None:
+    """Every file submitted, each outcome taken in order under the live display; then
+    the summary at a terminal, and the clipboard."""
+    out, started = reporter.out, time.monotonic()
+    with progress or contextlib.nullcontext():
+        futures.extend(uploader.submit(item) for item in items)
+        for future in futures:
+            reporter.take(future.result())
+    if out.fancy and len(items) > 1 and not batch.dry_run:
+        out.info(reporter.tally.summary(time.monotonic() - started))
+    if batch.copy:
+        copy_urls(reporter.tally.urls, out)
 
 
 def _interrupted(
@@ -194,7 +211,11 @@ def _interrupted(
     # Everything from here is inside the try: a second Ctrl-C at any point abandons.
     try:
         uploader.close(wait=False)  # cancels what has not started
-        out.error("interrupted: finishing the uploads under way (Ctrl-C again abandons them)")
+        running = _under_way(futures, items, tally.done)
+        out.error(
+            f"interrupted: waiting for {len(running)} upload(s) under way (Ctrl-C again "
+            f"abandons them): {', '.join(running) or 'none'}"
+        )
         for index in range(tally.done, len(items)):
             future = futures[index] if index < len(futures) else None
             if future is None or future.cancelled():
@@ -208,6 +229,15 @@ def _interrupted(
         f"interrupted: {tally.done} of {len(items)} files reported; {not_started} not started"
     )
     return ExitStatus.INTERRUPTED
+
+
+def _under_way(futures: list[Future[Outcome]], items: list[Item], reported: int) -> list[str]:
+    """The files still being uploaded, by name."""
+    return [
+        items[i].name
+        for i, future in enumerate(futures)
+        if i >= reported and not (future.cancelled() or future.done())
+    ]
 
 
 def _abandon(
@@ -257,15 +287,21 @@ class _Reporter:
     """Each outcome, in order: printed, recorded, counted."""
 
     def __init__(
-        self, settings: Settings, opts: UploadOptions, out: Output, recording: Ledger | None
+        self,
+        settings: Settings,
+        opts: UploadOptions,
+        out: Output,
+        recording: Ledger | None,
+        details: bool = False,
     ) -> None:
         self.settings, self.opts, self.out, self.recording = settings, opts, out, recording
+        self.details = details
         self.tally = _Tally()
 
     def take(self, outcome: Outcome) -> None:
         # A Ctrl-C meanwhile waits: an outcome is printed, recorded and counted whole.
         with _ctrl_c_held():
-            code = report(outcome, self.settings, self.out)
+            code = report(outcome, self.settings, self.out, self.details)
             record(self.recording, outcome, self.settings, self.opts, self.out)
             self.tally.done += 1
             self.tally.add(outcome, code)
@@ -289,7 +325,7 @@ class _Reporter:
 def _progress(items: list[Item], out: Output, batch: Batch) -> UploadProgress | None:
     from pixup.progress import UploadProgress
 
-    if batch.dry_run:
+    if batch.dry_run or not batch.progress:
         return None
     return UploadProgress(out, sum(item.size for item in items), len(items))
 
@@ -300,9 +336,27 @@ class _Tally:
 
     done: int = 0
     first_failure: int = 0
+    uploaded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    bytes: int = 0
     urls: list[str] = field(default_factory=list)
 
     def add(self, outcome: Outcome, code: int) -> None:
         self.first_failure = self.first_failure or code
         if outcome.result is not None and outcome.result.media.url:
             self.urls.append(outcome.result.media.url)
+        if outcome.error is not None:
+            self.failed += 1
+        elif outcome.skipped_as is not None:
+            self.skipped += 1
+        elif outcome.result is not None:
+            self.uploaded += 1
+            self.bytes += outcome.size or 0
+
+    def summary(self, seconds: float) -> str:
+        """``12 uploaded, 1 failed, 14.2 MiB in 3.1 s``: the batch at a glance."""
+        parts = [f"{self.uploaded} uploaded", f"{self.failed} failed"]
+        if self.skipped:
+            parts.append(f"{self.skipped} already uploaded")
+        return f"{', '.join(parts)}, {iec_size(self.bytes)} in {seconds:.1f} s"

@@ -120,14 +120,17 @@ class Uploader:
     def _one(self, item: Item) -> Outcome:
         """Everything for one file; never raises: a bug met on the way is this file's
         failure (kind "internal"), and the other files go on."""
+        started = time.monotonic()
         try:
-            return self._work(item)
+            outcome = self._work(item)
         except Exception as exc:
             if self.debug:
                 self.out.stderr.write(traceback.format_exc())
             if self.progress is not None:
                 self.progress.file_done(item.size)
-            return Outcome(item.name, error=InternalError.of(exc), size=item.size)
+            outcome = Outcome(item.name, error=InternalError.of(exc), size=item.size)
+        outcome.seconds = time.monotonic() - started
+        return outcome
 
     def _work(self, item: Item) -> Outcome:
         digest: str | None = None

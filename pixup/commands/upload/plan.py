@@ -26,6 +26,8 @@ class Batch:
     copy: bool = False  # put the URLs on the clipboard
     history: bool = True  # --no-history turns it off
     skip_existing: bool = False
+    progress: bool = True  # --no-progress turns the bars off (results stay)
+    details: bool = False  # --details: a table a file at a terminal, not one line
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Outcome:
     size: int | None = None
     sha256: str | None = None
     skipped_as: int | None = None  # the history record of an earlier upload of the same file
+    seconds: float | None = None  # how long the file's work took
 
 
 def plan(names: list[str], stdin: IO[bytes] | None) -> list[Item]:

@@ -15,32 +15,82 @@ from pixup.output import Output
 from pixup.settings import Settings
 
 
-def report(outcome: Outcome, settings: Settings, out: Output) -> int:
-    """Print one outcome; its exit status."""
-    provider, target = settings.provider, settings.target
-    if outcome.error is not None:
-        out.error(f"{outcome.file}: {outcome.error.message}")
-        if out.json_mode:
-            out.json(output.upload_failed(provider.name, target.api, outcome.file, outcome.error))
-        return outcome.error.exit_code
+def report(outcome: Outcome, settings: Settings, out: Output, details: bool = False) -> int:
+    """Print one outcome; its exit status. At a terminal a file is one line (a table
+    with ``details`` or -v); elsewhere the URL alone, or the error line."""
     if outcome.request is not None:
         show_request(out, settings, outcome.file, outcome.request)
         return 0
+    if out.fancy and not (details or out.verbose):
+        return _one_line(outcome, out)
+    if outcome.error is not None:
+        out.error(f"{outcome.file}: {outcome.error.message}")
+        if out.json_mode:
+            provider, api = settings.provider.name, settings.target.api
+            out.json(output.upload_failed(provider, api, outcome.file, outcome.error))
+        return outcome.error.exit_code
+    _succeeded(outcome, settings, out)
+    return 0
+
+
+def _succeeded(outcome: Outcome, settings: Settings, out: Output) -> None:
     assert outcome.result is not None
     if out.json_mode:
-        doc = output.upload_ok(provider.name, target.api, outcome.file, outcome.result)
+        doc = output.upload_ok(
+            settings.provider.name, settings.target.api, outcome.file, outcome.result
+        )
         if outcome.skipped_as is not None:
             doc["skipped"] = True
         out.json(doc)
-        return 0
+        return
     out.line(outcome.result.media.url or "")
     if outcome.skipped_as is not None:
         out.info(
             f"{outcome.file}: already uploaded (history #{outcome.skipped_as}); not sent again"
         )
-        return 0
+        return
     _details(outcome.file, outcome.result, settings, out)
+
+
+def _one_line(outcome: Outcome, out: Output) -> int:
+    """``✓ photo.png  URL  6.2 KiB  0.4 s``, ``✗ big.png  why``: the URL still goes to
+    stdout alone when stdout is not the terminal."""
+    ok, failed = ("✓", "✗") if out.unicode else ("ok", "FAILED")
+    if outcome.error is not None:
+        out.failed(f"{failed} {outcome.file}  {outcome.error.message}")
+        return outcome.error.exit_code
+    assert outcome.result is not None
+    url = outcome.result.media.url or ""
+    if not out.stdout_tty:
+        out.line(url)
+    if outcome.skipped_as is not None:
+        out.result(f"= {outcome.file}  {url}  (already uploaded: history #{outcome.skipped_as})")
+        return 0
+    facts = [iec_size(outcome.size)] if outcome.size is not None else []
+    if outcome.seconds is not None:
+        facts.append(f"{outcome.seconds:.1f} s")
+    out.result(fitted(ok, outcome.file, url, facts, out.columns))
     return 0
+
+
+def fitted(mark: str, name: str, url: str, facts: list[str], width: int) -> str:
+    """The result line in ``width`` columns if it can be, so a URL is never broken across
+    lines: the facts go first, then the name is cut from its start (its end names it)."""
+    for line in ("  ".join([f"{mark} {name}", url, *facts]), f"{mark} {name}  {url}"):
+        if len(line) < width:
+            return line
+    room = width - 1 - len(f"{mark} …  {url}")
+    return f"{mark} …{name[-room:]}  {url}" if room >= 3 else f"{mark} {url}"
+
+
+def iec_size(size: int) -> str:
+    """Bytes as a person reads them, in powers of 1024 named so (KiB, MiB, GiB)."""
+    value, unit = float(size), "bytes"
+    for name in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, name
+    return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
 
 
 def _details(file: str, result: UploadResult, settings: Settings, out: Output) -> None:

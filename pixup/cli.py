@@ -36,12 +36,29 @@ Examples:
   pixup thumb-url http://img.ly/3de --html
 
 Environment: PIXUP_SERVICE, PIXUP_<SERVICE>_URL/_API/_FORMAT, PIXUP_TIMEOUT,
-PIXUP_CONFIG_DIR, PIXUP_DATA_DIR, each service's credentials (`pixup config status`
+PIXUP_CONFIG_DIR, PIXUP_DATA_DIR, each service's credentials ('pixup config status'
 shows them and where each comes from; the man page lists their variables), and
 PIXUP_<PROVIDER>_<SECRET> for a custom provider's.
 
 {EXIT_CODES_HELP}
 """
+
+
+def _examples(*commands: str, then: str = "") -> str:
+    """An epilog with one example a line (Click keeps a paragraph marked \\b as it is)."""
+    lines = "\n".join(f"  {c}" for c in commands)
+    title = "Example" if len(commands) == 1 else "Examples"
+    return f"\b\n{title}:\n{lines}" + (f"\n\n{then}" if then else "")
+
+
+def _plain_metavar(self: Any, ctx: Any, *, usage: bool = False) -> str:
+    """``FILE...`` and ``KEY`` in usage lines, where Typer 0.28 writes ``{FILE}``."""
+    name = self.metavar or (self.name or "").upper()
+    name += "..." if self.nargs != 1 else ""
+    return f"[{name}]" if usage and not self.required else name
+
+
+typer.core.TyperArgument.make_metavar = _plain_metavar  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="pixup",
@@ -53,7 +70,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 config_app = typer.Typer(
-    help="Read and change settings in the config file (never secrets).",
+    help="Settings in the config file; log in and out (secrets go to the keyring, never the file).",
     rich_markup_mode=None,
     no_args_is_help=True,
 )
@@ -161,8 +178,8 @@ ServiceOpt = Annotated[
         "-s",
         metavar="SERVICE",
         autocompletion=_complete_service,
-        help="A built-in service or a custom provider (`pixup provider list`); default: "
-        "config `service`, else the first built-in one.",
+        help="A built-in service or a custom provider ('pixup provider list'); default: "
+        "the config key 'service', else the first built-in one.",
     ),
 ]
 EndpointOpt = Annotated[
@@ -228,9 +245,12 @@ def _flags(
 
 
 @app.command(
-    epilog="Examples: pixup upload photo.jpg -m 'At the beach' ; "
-    "pixup upload -s imgly --api 1 --post a.png -m 'Hi' ; pixup upload a.png --dry-run. "
-    + EXIT_CODES_HELP
+    epilog=_examples(
+        "pixup upload photo.jpg -m 'At the beach'",
+        "pixup upload -s imgly --api 1 --post a.png -m 'Hi'",
+        "pixup upload a.png --dry-run",
+        then=EXIT_CODES_HELP,
+    )
 )
 def upload(
     files: Annotated[
@@ -286,7 +306,7 @@ def upload(
         typer.Option(
             "--retries",
             metavar="N",
-            help="Retries when the service was not reached, or answered 503/429 (default 2).",
+            help="Retries when the service was not reached, or answered 503/429.",
         ),
     ] = 2,
     max_size: MaxSizeOpt = None,
@@ -362,7 +382,7 @@ def upload(
     raise typer.Exit(code)
 
 
-@app.command(epilog="Example: pixup ping -s imgly --json. " + EXIT_CODES_HELP)
+@app.command(epilog=_examples("pixup ping -s imgly --json", then=EXIT_CODES_HELP))
 def ping(
     service: ServiceOpt = None,
     fmt: FormatOpt = None,
@@ -384,8 +404,9 @@ def ping(
 
 @app.command(
     "thumb-url",
-    epilog="Examples: pixup thumb-url 3de -s imgly --size mini ; "
-    "pixup thumb-url http://twitrpix.com/5kr --html",
+    epilog=_examples(
+        "pixup thumb-url 3de -s imgly --size mini", "pixup thumb-url http://twitrpix.com/5kr --html"
+    ),
 )
 def thumb_url(
     id_or_url: Annotated[
@@ -432,7 +453,9 @@ def thumb_url(
 
 
 @app.command(
-    epilog='Example: pixup sandbox --port 8765 & eval "$(pixup sandbox --port 8765 --print-env)"'
+    epilog=_examples(
+        "pixup sandbox --port 8765 &", 'eval "$(pixup sandbox --port 8765 --print-env)"'
+    )
 )
 def sandbox(
     port: Annotated[
@@ -516,7 +539,7 @@ def config_set(
     value: Annotated[str, typer.Argument(metavar="VALUE")],
     json_mode: ConfigJsonOpt = False,
 ) -> None:
-    """Set KEY to VALUE, e.g. `pixup config set imgly.url http://localhost:8080`."""
+    """Set KEY to VALUE (for example: pixup config set imgly.url http://localhost:8080)."""
     from pixup.commands import config_cmd
 
     raise typer.Exit(config_cmd.set_(key, value, _output(json_mode), _ctx()))
@@ -640,9 +663,11 @@ _LOGIN = _LoginCommand()
 config_app.command(
     "login",
     help=LOGIN_HELP,
-    epilog="Examples: pixup config login --service twitrpix ; "
-    "pixup config login --service imgly --api 1 --username alice --password-stdin < pw.txt ; "
-    "pixup config login --token 42-abc --token-secret-stdin < secret.txt",
+    epilog=_examples(
+        "pixup config login --service twitrpix",
+        "pixup config login --service imgly --api 1 --username alice --password-stdin < pw.txt",
+        "pixup config login --token 42-abc --token-secret-stdin < secret.txt",
+    ),
 )(_LOGIN)
 
 
@@ -667,7 +692,7 @@ def config_status(json_mode: ConfigJsonOpt = False) -> None:
 
 @history_app.callback(
     invoke_without_command=True,
-    epilog="Examples: pixup history --since 3d ; pixup history --failed --json | jq -r .file",
+    epilog=_examples("pixup history --since 3d", "pixup history --failed --json | jq -r .file"),
 )
 def history(
     ctx: typer.Context,
@@ -740,8 +765,11 @@ ProviderArg = Annotated[
 
 @provider_app.command(
     "add",
-    epilog="Examples: pixup provider add example.com.sxcu ; "
-    "pixup provider add myhost.toml --name myhost ; pixup upload -s example-com photo.png",
+    epilog=_examples(
+        "pixup provider add example.com.sxcu",
+        "pixup provider add myhost.toml --name myhost",
+        "pixup upload -s example-com photo.png",
+    ),
 )
 def provider_add(
     file: Annotated[
@@ -804,7 +832,7 @@ def provider_remove(name: ProviderArg, json_mode: ConfigJsonOpt = False) -> None
 
 
 @provider_app.command(
-    "secret", epilog="Example: pixup provider secret example-com token < token.txt"
+    "secret", epilog=_examples("pixup provider secret example-com token < token.txt")
 )
 def provider_secret(
     name: ProviderArg,

@@ -67,6 +67,19 @@ def _options(command: Any) -> list[str]:
     return out
 
 
+def _epilog(text: str) -> list[str]:
+    """The examples, one a line (.nf), without the exit codes (the page has its own)."""
+    out: list[str] = []
+    for paragraph in text.split("\n\n"):
+        if paragraph.startswith("Exit codes:"):
+            continue
+        if paragraph.startswith("\b\n"):
+            out += [".nf", *(_roff(line) for line in paragraph[2:].splitlines()), ".fi"]
+        else:
+            out.append(_roff(" ".join(paragraph.split())))
+    return out
+
+
 def _usage(path: str, command: Any) -> str:
     args = [
         f"\\fI{_roff(p.metavar or p.name.upper())}\\fR" + ("..." if p.nargs == -1 else "")
@@ -117,7 +130,7 @@ def man_page() -> str:
         if command.help:
             lines += [".PP", _roff(" ".join(command.help.split()))]
         if command.epilog:
-            lines += [".PP", _roff(command.epilog.split(" Exit codes:")[0])]
+            lines += [".PP", *_epilog(command.epilog)]
         lines += [".PP", "Options:", ".RS", *_options(command), ".RE"]
     lines += [".SH ENVIRONMENT"]
     env_help = {

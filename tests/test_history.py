@@ -4,6 +4,7 @@ already uploaded, schema migration, a corrupt database, and no secret in it."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -243,3 +244,20 @@ def test_a_locked_database_costs_one_wait_and_loses_no_record(
     assert sorted(r["file"] for r in rows) == sorted([str(png), *map(str, files)])
     assert not pending.exists()
     assert len(records(env)) == 4  # merged once, not again
+
+
+def test_the_listing_never_breaks_a_url_and_show_reads_plainly(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    deep = tmp_path / ("a-rather-long-folder-name-" * 3) / "holiday-photo.png"
+    deep.parent.mkdir(parents=True)
+    deep.write_bytes(png.read_bytes())
+    assert pixup(["upload", str(deep)], env).returncode == 0
+    url = records(env)[0]["url"]
+    listing = pixup(["history"], {**env, "COLUMNS": "90"}).stdout.splitlines()
+    [line] = [x for x in listing if url in x]  # whole, on one line
+    assert line.endswith(url) and len(line) <= 90
+    assert "…" in line and "holiday-photo.png" in line  # the name gave way, its end kept
+    shown = pixup(["history", "show", url], env).stdout
+    assert re.search(r"^ok\s+yes$", shown, re.MULTILINE)
+    assert re.search(r"^size\s+6,321 bytes \(6\.2 KiB\)$", shown, re.MULTILINE)

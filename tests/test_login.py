@@ -134,7 +134,10 @@ def test_pin_flow_then_upload_to_every_service_with_nothing_in_the_environment(
         ("imgly", 1),
     ]
 
-    status = json.loads(pixup(["config", "status", "--json"], env).stdout)
+    checked = pixup(["config", "status", "--json"], env)
+    assert checked.returncode == 0  # the service uploads go to is ready
+    status = json.loads(checked.stdout)
+    assert status["chosen"] == {"service": "twitrpix", "api": 1, "ready": True, "missing": []}
     assert status["keyring"]["works"] is True
     twitrpix, imgly = status["services"]["twitrpix"], status["services"]["imgly"]
     assert twitrpix["default_api"] == 1
@@ -244,3 +247,16 @@ def test_missing_credentials_say_how_to_log_in(env: dict[str, str], png: Path) -
         "img.ly API 1 password; set PIXUP_USERNAME, PIXUP_PASSWORD in the environment, or "
         "run `pixup config login --service imgly --api 1`\n"
     )
+
+
+def test_status_fails_when_the_chosen_service_cannot_upload(env: dict[str, str]) -> None:
+    result = pixup(["config", "status"], {**env, "PIXUP_SERVICE": "imgly", "PIXUP_IMGLY_API": "1"})
+    assert result.returncode == 3
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("pixup: error:")]
+    assert "imgly API 1, where uploads go, is missing" in line
+    assert "(PIXUP_USERNAME)" in line and "(PIXUP_PASSWORD)" in line
+    # The report is printed all the same; with the credentials set it passes.
+    assert "imgly API 1" in result.stdout
+    env = {**env, "PIXUP_SERVICE": "imgly", "PIXUP_IMGLY_API": "1"}
+    ready = {**env, "PIXUP_USERNAME": SANDBOX.username, "PIXUP_PASSWORD": SANDBOX.password}
+    assert pixup(["config", "status"], ready).returncode == 0

@@ -32,7 +32,7 @@ echo "$PIXUP_PASSWORD_IN" | "$P" config login -s imgly --api 1 --username "$PIXU
 "$P" config status --json
 "$P" upload "$PIXUP_PNG" -s imgly --api 1 --json
 "$P" config logout --json
-"$P" config status --json
+"$P" config status --json || echo "status exit $?"
 """
 
 
@@ -47,6 +47,9 @@ def test_login_upload_logout_through_gnome_keyring(
         "XDG_RUNTIME_DIR": str(tmp_path / "run"),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring",
         "PIXUP_BIN": installed_pixup(),
+        # Uploads go to img.ly API 1: what config status answers for with its exit code.
+        "PIXUP_SERVICE": "imgly",
+        "PIXUP_IMGLY_API": "1",
         "PIXUP_PNG": str(png),
         "PIXUP_USER_IN": SANDBOX.username,
         "PIXUP_PASSWORD_IN": SANDBOX.password,
@@ -75,6 +78,8 @@ def test_login_upload_logout_through_gnome_keyring(
         "source": "keyring",
     }
     assert upload["ok"] is True and upload["api"] == 1
+    assert before["chosen"]["ready"] is True and after["chosen"]["ready"] is False
+    assert "status exit 3" in result.stdout  # nothing to upload with after the logout
     assert "imgly.password" in logout["removed"]
     assert after["services"]["imgly"]["apis"]["1"]["credentials"]["password"] == {
         "present": False,

@@ -54,23 +54,40 @@ def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
-def _table(out: Output, rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+_HEADER = ["#", "when", "service", "file", "result"]
 
-    table = Table(box=None, header_style="bold")
-    for column in ("#", "when", "service", "file", "result"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        result = row["url"] if row["ok"] else f"{row['error_kind']}: {row['error_message'] or ''}"
-        table.add_row(
-            str(row["id"]),
-            _when(row["time"]),
-            f"{row['service']} {row['api']}",
-            row["file"],
-            result,
-        )
-    Console(file=out.stdout, no_color=not out.color, soft_wrap=False).print(table)
+
+def _table(out: Output, rows: list[dict[str, Any]]) -> None:
+    """One line a record, in the terminal's width: a URL is never cut or broken across
+    lines (it could not be copied whole), so the file name gives way, cut at its start
+    (its end names it); an error message, last on its line, may wrap."""
+    cells = [[out.shown(c) for c in _cells(row)] for row in rows]
+    lines = [_HEADER, *cells]
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    urls = [len(line[4]) for line, row in zip(cells, rows, strict=True) if row["ok"]]
+    room = out.columns - sum(widths[:3]) - max(urls, default=6) - 2 * 4 - 1
+    widths[3] = max(8, min(room, widths[3]))
+    for line in lines:
+        out.line(_row_line(line, widths))
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    result = row["url"] if row["ok"] else f"{row['error_kind']}: {row['error_message'] or ''}"
+    return [
+        str(row["id"]),
+        _when(row["time"]),
+        f"{row['service']} {row['api']}",
+        row["file"],
+        result or "",
+    ]
+
+
+def _row_line(line: list[str], widths: list[int]) -> str:
+    name, width = line[3], widths[3]
+    if len(name) > width:
+        name = "…" + name[-(width - 1) :]
+    first = [line[0].rjust(widths[0]), line[1].ljust(widths[1]), line[2].ljust(widths[2])]
+    return "  ".join([*first, name.ljust(width), line[4]]).rstrip()
 
 
 def list_(
@@ -122,13 +139,24 @@ def show(out: Output, ctx: Context, id_or_url: str) -> int:
             return
         for row in rows:
             for key, value in row.items():
-                if key == "time":
-                    value = _when(value)
                 if value is not None:
-                    out.line(f"{key:<14} {value}")
+                    out.line(f"{key:<14} {_shown(key, value)}")
             out.line("")
 
     return _guarded(out, action)
+
+
+def _shown(key: str, value: Any) -> str:
+    """A record's value as a person reads it: a date, yes/no, a size with its unit."""
+    if key == "time":
+        return _when(value)
+    if key == "ok":
+        return "yes" if value else "no"
+    if key == "size" and isinstance(value, int):
+        from pixup.commands.upload.report import iec_size
+
+        return f"{value:,} bytes" if value < 1024 else f"{value:,} bytes ({iec_size(value)})"
+    return str(value)
 
 
 def forget(out: Output, ctx: Context, ids: list[int], everything: bool, yes: bool) -> int:

@@ -18,7 +18,7 @@ from pixup import credentials as credmod
 from pixup import providers
 from pixup.auth.session import Inputs, LoginSession, Obtained
 from pixup.context import Context, run_guarded
-from pixup.errors import UsageError
+from pixup.errors import ExitStatus, UsageError
 from pixup.output import Output
 from pixup.paths import config_path
 from pixup.providers.base import Provider
@@ -207,12 +207,24 @@ def logout(service: str | None, out: Output, ctx: Context) -> int:
 
 
 def status(out: Output, ctx: Context) -> int:
-    def action() -> None:
+    """Every service's credentials; exit 3 when the service uploads would go to (the
+    config's or PIXUP_SERVICE, at its API) is missing one, so scripts can check first."""
+
+    def action() -> int:
         report = _status(ctx)
+        chosen = report["chosen"]
         if out.json_mode:
             out.json(report)
-            return
-        _print_status(out, report)
+        else:
+            _print_status(out, report)
+        if chosen["ready"]:
+            return 0
+        out.error(
+            f"{chosen['service']} API {chosen['api']}, where uploads go, is missing "
+            f"{', '.join(chosen['missing'])}: run `pixup config login --service "
+            f"{chosen['service']}`, or set them in the environment"
+        )
+        return int(ExitStatus.AUTH)
 
     return run_guarded(out, action)
 
@@ -261,11 +273,13 @@ def _status(ctx: Context) -> dict[str, Any]:
     cfg, store = ctx.config(), ctx.keystore()
     ring = _keyring_report(ctx)
     services: dict[str, Any] = {}
+    missing: dict[tuple[str, int], list[str]] = {}
     for p in providers.all_providers():
         apis: dict[str, Any] = {}
         for api in p.apis:
             specs = p.required_credentials(api, False)
             found = credmod.lookup(specs, ctx.env, cfg, store)
+            missing[(p.name, api)] = [f"{c.label} ({c.env})" for c in found.missing]
             apis[str(api)] = {
                 "ready": not found.missing,
                 "missing": [c.name for c in found.missing],
@@ -279,4 +293,18 @@ def _status(ctx: Context) -> dict[str, Any]:
             }
         default_api = resolve(Flags(service=p.name), ctx.env, cfg).target.api
         services[p.name] = {"default_api": default_api, "apis": apis}
-    return {"ok": True, "config": str(cfg.path), "keyring": ring, "services": services}
+    target = resolve(Flags(), ctx.env, cfg)
+    found = services[target.service]["apis"][str(target.target.api)]
+    chosen = {
+        "service": target.service,
+        "api": target.target.api,
+        "ready": found["ready"],
+        "missing": missing[(target.service, target.target.api)],
+    }
+    return {
+        "ok": chosen["ready"],
+        "config": str(cfg.path),
+        "keyring": ring,
+        "chosen": chosen,
+        "services": services,
+    }

@@ -147,10 +147,17 @@ def _complete_service(incomplete: str) -> list[str]:
     return [n for n in providers.names() if n.startswith(incomplete)]
 
 
-def _complete_size(incomplete: str) -> list[str]:
+def _complete_size(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The sizes of the service given on the line (-s), else of every service."""
+    import contextlib
+
     from pixup import providers
 
-    sizes = dict.fromkeys(s for p in providers.all_providers() for s in p.thumb_sizes)
+    chosen = providers.all_providers()
+    if ctx.params.get("service"):
+        with contextlib.suppress(PixupError):  # an unknown one: offer them all
+            chosen = [providers.get(ctx.params["service"])]
+    sizes = dict.fromkeys(s for p in chosen for s in p.thumb_sizes)
     return [s for s in sizes if s.startswith(incomplete)]
 
 

@@ -162,7 +162,22 @@ class Output:
 
     def error(self, err: PixupError | str) -> None:
         message = err.message if isinstance(err, PixupError) else err
-        self._emit(self.stderr, f"pixup: error: {self.shown(message)}\n")
+        self._emit(self.stderr, self._wrapped(f"pixup: error: {self.shown(message)}") + "\n")
+
+    def _wrapped(self, line: str) -> str:
+        """At a terminal, a long message wrapped at word breaks to its width (the rest
+        indented); elsewhere one line, for logs and grep."""
+        if not self._stderr_tty or len(line) < self.columns:
+            return line
+        import textwrap
+
+        return textwrap.fill(
+            line,
+            width=self.columns - 1,
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
 
     def warn(self, message: str) -> None:
         self._emit(self.stderr, f"pixup: warning: {self.shown(message)}\n")

@@ -49,6 +49,9 @@ def test_the_man_page_renders_without_warnings() -> None:
     [
         (["pixup", "upload", "--service", ""], ["twitrpix", "imgly", "imgur"]),
         (["pixup", "thumb-url", "3de", "--size", "m"], ["mini", "medium", "m"]),
+        # Only the sizes of the service given: TwitrPix has thumb and full, no mini.
+        (["pixup", "thumb-url", "3de", "-s", "twitrpix", "--size", ""], ["thumb", "full"]),
+        (["pixup", "thumb-url", "3de", "-s", "imgly", "--size", "m"], ["mini", "medium"]),
         (["pixup", "config", "set", "imgly.f"], ["imgly.format"]),
         (["pixup", "th"], ["thumb-url"]),
     ],

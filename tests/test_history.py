@@ -261,3 +261,18 @@ def test_the_listing_never_breaks_a_url_and_show_reads_plainly(
     shown = pixup(["history", "show", url], env).stdout
     assert re.search(r"^ok\s+yes$", shown, re.MULTILINE)
     assert re.search(r"^size\s+6,321 bytes \(6\.2 KiB\)$", shown, re.MULTILINE)
+
+
+def test_thumb_url_asks_the_history_which_service_made_a_url(
+    box: Sandbox, env: dict[str, str], png: Path
+) -> None:
+    # On the sandbox every service shares one host: only the history can tell them apart.
+    url = pixup(["upload", str(png), "-s", "imgly", "-q"], env).stdout.strip()
+    media_id = url.rsplit("/", 1)[1]
+    result = pixup(["thumb-url", url, "--size", "mini"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{box.url}/show/mini/{media_id}"  # img.ly's, not TwitrPix's
+    # Without the record, the default service answers for the URL, as before.
+    assert pixup(["history", "forget", "--all", "--yes"], env).returncode == 0
+    refused = pixup(["thumb-url", url, "--size", "mini"], env)
+    assert refused.returncode == 2 and "twitrpix has no thumbnail size 'mini'" in refused.stderr

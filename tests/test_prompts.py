@@ -114,8 +114,9 @@ def test_no_input_never_prompts_and_names_what_is_missing(
     assert status == 3
     assert out == ""
     assert "user name:" not in terminal
-    assert "img.ly API 1 user name, img.ly API 1 password" in terminal
-    assert "PIXUP_USERNAME, PIXUP_PASSWORD" in terminal
+    said = terminal.replace("\r\n  ", " ")  # wrapped to the terminal's width
+    assert "img.ly API 1 user name, img.ly API 1 password" in said
+    assert "PIXUP_USERNAME, PIXUP_PASSWORD" in said
     assert box.uploads() == []
 
 

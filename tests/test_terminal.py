@@ -122,3 +122,19 @@ def test_a_script_capturing_the_url_is_never_asked_anything(
     assert "user name:" not in text and "password:" not in text.lower()  # no prompt
     assert "PIXUP_USERNAME" in text  # the error says what to set
     assert status == 0
+
+
+def test_a_long_error_is_wrapped_to_the_terminal_and_one_line_elsewhere(
+    box: Sandbox, clean_env: dict[str, str], png: Path
+) -> None:
+    env = {k: v for k, v in {**clean_env, **box.env()}.items() if "OAUTH" not in k}
+    args = [installed_pixup(), "--no-input", "upload", str(png)]
+    status, written = on_a_terminal(args, {**env, "COLUMNS": str(COLUMNS)})
+    assert status == 3
+    lines = written.decode().replace("\r\n", "\n").strip().splitlines()
+    assert len(lines) > 1 and all(len(line) < COLUMNS for line in lines), lines
+    assert lines[0].startswith("pixup: error: missing credentials")
+    assert all(line.startswith("  ") for line in lines[1:])
+    piped = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 3
+    assert len(piped.stderr.splitlines()) == 1  # for logs and grep: one line

@@ -93,6 +93,10 @@ def _owner(
         return matches[0] if matches else _at_origin(url, candidates[0], flags, ctx, config)
     if len(matches) == 1:
         return matches[0]
+    recorded = _recorded_service(url, ctx) if len(matches) > 1 else None
+    for p, target in matches:
+        if p.name == recorded:
+            return p, target
     default = resolve(Flags(endpoint=flags.endpoint), ctx.env, config).provider
     for p, target in matches:
         if p is default:
@@ -101,6 +105,27 @@ def _owner(
         names = ", ".join(p.name for p, _ in matches)
         raise UsageError(f"{url} could belong to {names}; pass --service")
     raise UsageError(f"cannot tell which service {url} belongs to; pass --service")
+
+
+def _recorded_service(url: str, ctx: Context) -> str | None:
+    """The service the history says made ``url`` (two services can share a host, as on a
+    sandbox). Only asked when the URL is ambiguous: sqlite stays off the usual path."""
+    from pixup.history import DB_NAME, HistoryUnavailable, Ledger
+    from pixup.paths import data_dir
+
+    if not (data_dir(ctx.env) / DB_NAME).is_file():
+        return None
+    try:
+        ledger = Ledger.open(ctx.env)
+    except HistoryUnavailable:
+        return None
+    try:
+        rows = ledger.find(url)
+    except HistoryUnavailable:
+        rows = []
+    finally:
+        ledger.close()
+    return str(rows[0]["service"]) if rows else None
 
 
 def _matches(

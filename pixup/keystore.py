@@ -137,6 +137,23 @@ class KeyStore:
         return self._call("backend", name)
 
 
+# What a person knows each common keyring backend as (--json keeps the class path).
+_KNOWN_BACKENDS = {
+    "keyring.backends.SecretService.Keyring": "Secret Service (GNOME Keyring, KWallet)",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet",
+    "keyring.backends.macOS.Keyring": "macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+    "keyring.backends.libsecret.Keyring": "Secret Service (libsecret)",
+    "keyring.backends.fail.Keyring": "no keyring",
+    "keyring.backends.null.Keyring": "no keyring (turned off)",
+}
+
+
+def backend_title(path: str) -> str:
+    """``keyring.backends.macOS.Keyring`` as a person knows it: "macOS Keychain"."""
+    return _KNOWN_BACKENDS.get(path, path)  # another backend: its own name says most
+
+
 def _explain(exc: BaseException) -> KeyringUnavailable:
     """keyring's many failures (no backend, locked, D-Bus errors) as one clear message.
     The exception text may come from a backend; it never carries the secret."""

@@ -435,6 +435,10 @@ def test_config_commands(clean_env: dict[str, str]) -> None:
             "imgur.refresh_token": "unset",
         },
     }
+    # A secret in the environment is set, whatever the keyring says (here: nothing).
+    listed = run(["config", "list"], {**clean_env, "PIXUP_TWITRPIX_API_KEY": "k-from-env"})
+    assert "twitrpix.api_key = <secret: set (env)>\n" in listed.stdout
+    assert "k-from-env" not in listed.stdout
     assert run(["config", "unset", "service"], clean_env).exit_code == 0
     missing = run(["config", "get", "service"], clean_env)
     assert (missing.exit_code, missing.stdout, missing.stderr) == (

@@ -151,3 +151,11 @@ def test_a_bad_keyring_timeout_is_a_clear_error(value: str) -> None:
     with pytest.raises(ConfigError, match="bad value for PIXUP_KEYRING_TIMEOUT"):
         KeyStore({"PIXUP_KEYRING_TIMEOUT": value})
     assert KeyStore({"PIXUP_KEYRING_TIMEOUT": "2.5"}).timeout == 2.5
+
+
+def test_backends_are_named_as_people_know_them() -> None:
+    from pixup.keystore import backend_title
+
+    assert backend_title("keyring.backends.macOS.Keyring") == "macOS Keychain"
+    assert backend_title("keyring.backends.SecretService.Keyring").startswith("Secret Service")
+    assert backend_title("pixup_test_keyring.FileKeyring") == "pixup_test_keyring.FileKeyring"

@@ -150,7 +150,7 @@ def test_pin_flow_then_upload_to_every_service_with_nothing_in_the_environment(
     assert imgly["apis"]["2"]["credentials"]["token"] == {"present": True, "source": "keyring"}
     assert imgly["apis"]["1"]["credentials"]["username"] == {"present": True, "source": "config"}
     listing = pixup(["config", "list"], env).stdout
-    assert "twitrpix.api_key = <secret: set>" in listing
+    assert "twitrpix.api_key = <secret: set (keyring)>" in listing
     for secret in stored.values():
         assert secret not in listing + json.dumps(status)
 

@@ -126,9 +126,45 @@ def test_login_asks_for_the_pin_on_the_terminal(env: dict[str, str]) -> None:
     status, out, terminal = at_terminal(
         ["config", "login", "--consumer-key", SANDBOX.consumer_key, "--no-browser"],
         master_env,
-        [("PIN", "0000000")],
+        # A wrong PIN is asked for again, three times in all, in the same flow.
+        [("PIN", "0000000"), ("(2 left)", "1111111"), ("(1 left)", "2222222")],
     )
     assert status == 3  # the sandbox refuses a wrong PIN
-    assert "/oauth/authorize?oauth_token=" in out
+    assert out.count("/oauth/authorize?oauth_token=") == 1  # one page: no new login
     assert "PIN" not in out
-    assert "refused the PIN" in terminal
+    assert terminal.count("refused the PIN") == 3
+
+
+def test_a_mistyped_pin_can_be_typed_again(box: Sandbox, env: dict[str, str]) -> None:
+    import re
+    import urllib.request
+
+    from test_readme import Screen
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [installed_pixup(), "config", "login", "--consumer-key", SANDBOX.consumer_key,
+         "--no-browser"],
+        stdin=slave, stdout=slave, stderr=slave,
+        env={**env, "PIXUP_OAUTH_CONSUMER_SECRET": SANDBOX.consumer_secret},
+        preexec_fn=_controlling_terminal,
+    )  # fmt: skip
+    os.close(slave)
+    screen = Screen(master)
+    try:
+        page = screen.wait_for_match(r"(http://\S+/oauth/authorize\?\S+)")
+        screen.wait_for("PIN")
+        screen.type("0000000")
+        screen.wait_for("try again (2 left)")
+        with urllib.request.urlopen(page, timeout=10) as resp:
+            pin = re.search(r'<code id="pin">(\d+)</code>', resp.read().decode())
+        assert pin
+        screen.type(pin[1])
+        status = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        screen.drain()
+        os.close(master)
+    assert status == 0, screen.text()
+    assert "Logged in" in screen.text()

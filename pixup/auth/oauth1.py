@@ -79,9 +79,31 @@ def _pin_flow(
         f"{_url(session, step.authorize_url)}?{urlencode({'oauth_token': request['oauth_token']})}"
     )
     session.show_page(page, "authorize pixup")
-    pin = session.inputs.pin(session.out)
+    keys = (consumer_key, consumer_secret, request["oauth_token"], request["oauth_token_secret"])
+    asks = PIN_TRIES if session.inputs.ctx.prompt.available else 1
+    for left in range(asks - 1, -1, -1):
+        try:
+            access = _exchange(step, session, keys, session.inputs.pin(session.out))
+            break
+        except AuthError as err:
+            # A mistyped PIN: the request token still stands, so ask again, not log in anew.
+            if err.http_status not in (400, 401) or not left:
+                raise
+            session.out.warn(f"{err.message}; try again ({left} left)")
+    return access["oauth_token"], access["oauth_token_secret"]
+
+
+# How many times a person at a terminal may type the PIN.
+PIN_TRIES = 3
+
+
+def _exchange(
+    step: OAuth1Pin, session: LoginSession, keys: tuple[str, str, str, str], pin: str
+) -> dict[str, str]:
+    """The request token and the PIN, signed, for the access token."""
+    consumer_key, consumer_secret, token, token_secret = keys
     access_url = _url(session, step.access_token_url)
-    access = _oauth_post(
+    return _oauth_post(
         session,
         access_url,
         sign(
@@ -89,13 +111,12 @@ def _pin_flow(
             access_url,
             consumer_key=consumer_key,
             consumer_secret=consumer_secret,
-            token=request["oauth_token"],
-            token_secret=request["oauth_token_secret"],
+            token=token,
+            token_secret=token_secret,
             verifier=pin,
         ),
         "PIN",
     )
-    return access["oauth_token"], access["oauth_token_secret"]
 
 
 def verify(

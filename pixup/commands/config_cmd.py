@@ -70,15 +70,17 @@ def list_(out: Output, ctx: Context) -> int:
             return
         for key, value in items.items():
             out.line(f"{key} = {value}")
-        for name, state in secrets.items():
-            out.line(f"{name} = <secret: {state or 'unknown, keyring not usable'}>")
+        for name, source in secrets.items():
+            state = f"set ({source})" if source in ("env", "keyring") else source
+            out.line(f"{name} = <secret: {state or 'unknown, the keyring cannot be read'}>")
 
     return run_guarded(out, action)
 
 
 def _secret_states(ctx: Context) -> dict[str, str | None]:
-    """Whether each built-in provider's secret is in the keyring ("set"/"unset"), never
-    its value; None when the keyring cannot be read."""
+    """Where each built-in provider's secret is set, never its value: "env" (which wins,
+    whatever the keyring holds), "keyring" or "unset"; None when only the keyring could
+    tell and it cannot be read."""
     from pixup import providers
     from pixup.keystore import KeyringUnavailable
 
@@ -87,8 +89,11 @@ def _secret_states(ctx: Context) -> dict[str, str | None]:
     for spec in (c for p in providers.builtin() for c in p.credentials):
         if spec.keyring is None or spec.keyring in states:
             continue
+        if ctx.env.get(spec.env):
+            states[spec.keyring] = "env"
+            continue
         try:
-            states[spec.keyring] = "set" if store.get(spec.keyring) else "unset"
+            states[spec.keyring] = "keyring" if store.get(spec.keyring) else "unset"
         except KeyringUnavailable:
             states[spec.keyring] = None
     return states

@@ -146,7 +146,9 @@ def _say_logged_in(
     else:
         title = provider.title if opts.service else steps[0].title
         out.line(f"Logged in to {title} as {who}")
-        out.info(f"Stored {', '.join(sorted(secrets))} in the keyring ({backend}).")
+        from pixup.keystore import backend_title
+
+        out.info(f"Stored {', '.join(sorted(secrets))} in the keyring ({backend_title(backend)}).")
 
 
 def store_values(ctx: Context, values: Mapping[CredentialSpec, str]) -> list[str]:
@@ -230,9 +232,11 @@ def status(out: Output, ctx: Context) -> int:
 
 
 def _print_status(out: Output, report: dict[str, Any]) -> None:
+    from pixup.keystore import backend_title
+
     ring = report["keyring"]
     out.line(
-        f"keyring: {ring['backend'] or '-'}: "
+        f"keyring: {backend_title(ring['backend']) if ring['backend'] else '-'}: "
         + ("works" if ring["works"] else f"not usable ({ring['error']})")
     )
     for name, svc in report["services"].items():

@@ -93,18 +93,28 @@ def _owner(
         return matches[0] if matches else _at_origin(url, candidates[0], flags, ctx, config)
     if len(matches) == 1:
         return matches[0]
-    recorded = _recorded_service(url, ctx) if len(matches) > 1 else None
-    for p, target in matches:
-        if p.name == recorded:
-            return p, target
+    if not matches:
+        raise UsageError(f"cannot tell which service {url} belongs to; pass --service")
+    return _tie(url, matches, flags, ctx, config)
+
+
+def _tie(
+    url: str,
+    matches: list[tuple[Provider, Target]],
+    flags: Flags,
+    ctx: Context,
+    config: cfgmod.ConfigFile,
+) -> tuple[Provider, Target]:
+    """Several services could own the URL: the one the history says made it, else the
+    default service, else ask for --service."""
+    recorded = _recorded_service(url, ctx)
     default = resolve(Flags(endpoint=flags.endpoint), ctx.env, config).provider
-    for p, target in matches:
-        if p is default:
-            return p, target
-    if matches:
-        names = ", ".join(p.name for p, _ in matches)
-        raise UsageError(f"{url} could belong to {names}; pass --service")
-    raise UsageError(f"cannot tell which service {url} belongs to; pass --service")
+    for wanted in (lambda p: p.name == recorded, lambda p: p is default):
+        for p, target in matches:
+            if wanted(p):
+                return p, target
+    names = ", ".join(p.name for p, _ in matches)
+    raise UsageError(f"{url} could belong to {names}; pass --service")
 
 
 def _recorded_service(url: str, ctx: Context) -> str | None:

@@ -127,7 +127,12 @@ def test_login_asks_for_the_pin_on_the_terminal(env: dict[str, str]) -> None:
         ["config", "login", "--consumer-key", SANDBOX.consumer_key, "--no-browser"],
         master_env,
         # A wrong PIN is asked for again, three times in all, in the same flow.
-        [("PIN", "0000000"), ("(2 left)", "1111111"), ("(1 left)", "2222222")],
+        [
+            ("Store PIXUP_OAUTH_CONSUMER_SECRET from the environment", "y"),
+            ("PIN", "0000000"),
+            ("(2 left)", "1111111"),
+            ("(1 left)", "2222222"),
+        ],
     )
     assert status == 3  # the sandbox refuses a wrong PIN
     assert out.count("/oauth/authorize?oauth_token=") == 1  # one page: no new login
@@ -152,6 +157,12 @@ def test_a_mistyped_pin_can_be_typed_again(box: Sandbox, env: dict[str, str]) ->
     os.close(slave)
     screen = Screen(master)
     try:
+        # No: the value in the environment is not stored; it is asked for instead.
+        screen.wait_for("Store PIXUP_OAUTH_CONSUMER_SECRET from the environment")
+        screen.type("n")
+        screen.wait_for("OAuth consumer secret")
+        _wait_for_no_echo(master)
+        screen.type(SANDBOX.consumer_secret)
         page = screen.wait_for_match(r"(http://\S+/oauth/authorize\?\S+)")
         screen.wait_for("PIN")
         screen.type("0000000")
@@ -168,3 +179,6 @@ def test_a_mistyped_pin_can_be_typed_again(box: Sandbox, env: dict[str, str]) ->
         os.close(master)
     assert status == 0, screen.text()
     assert "Logged in" in screen.text()
+    assert "consumer_secret (asked)" in screen.text()  # says where each value came from
+    assert "consumer_key (flag)" in screen.text()
+    assert SANDBOX.consumer_secret not in screen.text()

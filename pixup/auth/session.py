@@ -35,6 +35,9 @@ class Inputs:
         self.flags = flags
         self.stdin_secret = stdin_secret
         self.stdin_value: str | None = None
+        # Where each value came from (flag, stdin, environment, config, keyring, prompt),
+        # by credential name: login says so, since a shell may still hold old values.
+        self.sources: dict[str, str] = {}
         if stdin_secret is not None:
             line = self.stdin.readline().rstrip("\r\n")
             if not line:
@@ -42,9 +45,22 @@ class Inputs:
             self.stdin_value = line
 
     def given(self, spec: CredentialSpec) -> str | None:
-        """A value the user gave for this run (flag, stdin or environment)."""
+        """A value the user gave for this run (flag, stdin or environment). A secret from
+        the environment is stored only if the person at the terminal agrees."""
         from_stdin = self.stdin_value if spec == self.stdin_secret else None
-        return self.flags.get(spec.name) or from_stdin or self.ctx.env.get(spec.env) or None
+        for source, value in (("flag", self.flags.get(spec.name)), ("stdin", from_stdin)):
+            if value:
+                self.sources[spec.name] = source
+                return value
+        value = self.ctx.env.get(spec.env)
+        if not value:
+            return None
+        if spec.secret and self.ctx.prompt.available:
+            question = f"Store {spec.env} from the environment in the keyring as the {spec.label}?"
+            if not self.ctx.prompt.confirm(question):
+                return None  # asked for instead
+        self.sources[spec.name] = f"environment ({spec.env})"
+        return value
 
     def pick(self, spec: CredentialSpec, *, keep_stored: bool = False) -> str:
         """The value of ``spec``; ``keep_stored``: a secret already in the keyring serves."""
@@ -52,12 +68,17 @@ class Inputs:
         if value is None and spec.config:
             raw = self.ctx.config().get(spec.config)
             value = str(raw) if raw else None
+            self.sources[spec.name] = "config"
         if value is None and keep_stored and spec.keyring:
             try:
                 value = self.ctx.keystore().get(spec.keyring)
             except KeyringUnavailable:
                 value = None
-        return value or self.ask(spec)
+            self.sources[spec.name] = "keyring"
+        if value:
+            return value
+        self.sources[spec.name] = "asked"
+        return self.ask(spec)
 
     def ask(self, spec: CredentialSpec) -> str:
         if self.ctx.prompt.available:

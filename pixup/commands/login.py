@@ -120,6 +120,14 @@ def _login(opts: LoginOptions, out: Output, ctx: Context) -> None:
     secrets = store_values(ctx, {spec: v for f in found for spec, v in f.values.items()})
     who = next((f.who for f in found if f.who), None)
     _say_logged_in(out, opts, settings, steps, who, secrets, backend)
+    _say_sources(out, inputs.sources)
+
+
+def _say_sources(out: Output, sources: dict[str, str]) -> None:
+    """Where each value came from: a shell may still hold values nobody meant to store."""
+    if out.json_mode or not sources:
+        return
+    out.info("Values used: " + ", ".join(f"{n} ({s})" for n, s in sources.items()) + ".")
 
 
 def _say_logged_in(

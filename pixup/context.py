@@ -40,8 +40,10 @@ class Terminal(NamedTuple):
         try:
             width = os.get_terminal_size(stderr.fileno()).columns  # type: ignore[attr-defined]
         except (AttributeError, OSError, ValueError):
+            width = 0
+        if width <= 0:  # not a terminal, or one that never said its size (a bare pty)
             columns = env.get("COLUMNS", "")
-            width = int(columns) if columns.isdigit() else 80
+            width = int(columns) if columns.isdigit() and int(columns) > 0 else 80
         return cls(
             stdin_tty=isatty(stdin),
             stdout_tty=isatty(stdout),
@@ -157,6 +159,7 @@ class Context:
             stderr=self.stderr,
             fancy=self.term.stderr_tty,
             stdout_tty=self.term.stdout_tty,
+            columns=self.term.width,
         )
 
 

@@ -58,6 +58,7 @@ class Output:
         stderr: IO[str] | None = None,
         fancy: bool | None = None,
         stdout_tty: bool | None = None,
+        columns: int | None = None,
     ) -> None:
         self.json_mode = json_mode
         self.quiet = quiet
@@ -69,6 +70,7 @@ class Output:
         # Whether stderr is a terminal, as the run context found it (None: ask the stream).
         self._stderr_tty = isatty(self.stderr) if fancy is None else fancy
         self.stdout_tty = isatty(self.stdout) if stdout_tty is None else stdout_tty
+        self._columns = columns
         self._secrets: list[str] = []
         self._pattern: re.Pattern[str] | None = None
         self._warned: set[str] = set()
@@ -167,7 +169,7 @@ class Output:
     def _wrapped(self, line: str) -> str:
         """At a terminal, a long message wrapped at word breaks to its width (the rest
         indented); elsewhere one line, for logs and grep."""
-        if not self._stderr_tty or len(line) < self.columns:
+        if not self._stderr_tty or len(line) < self.columns or self.columns < 20:
             return line
         import textwrap
 
@@ -200,7 +202,10 @@ class Output:
 
     @property
     def columns(self) -> int:
-        """The terminal's width (80 when it cannot be asked)."""
+        """The terminal's width, as the run context found it (else asked here; 80 when it
+        cannot be asked)."""
+        if self._columns is not None:
+            return self._columns
         import shutil
 
         return shutil.get_terminal_size((80, 24)).columns

@@ -141,10 +141,7 @@ def test_login_asks_for_the_pin_on_the_terminal(env: dict[str, str]) -> None:
 
 
 def test_a_mistyped_pin_can_be_typed_again(box: Sandbox, env: dict[str, str]) -> None:
-    import re
-    import urllib.request
-
-    from test_readme import Screen
+    from test_readme import Screen, pin_shown_at
 
     master, slave = pty.openpty()
     proc = subprocess.Popen(
@@ -167,16 +164,10 @@ def test_a_mistyped_pin_can_be_typed_again(box: Sandbox, env: dict[str, str]) ->
         screen.wait_for("PIN")
         screen.type("0000000")
         screen.wait_for("try again (2 left)")
-        with urllib.request.urlopen(page, timeout=10) as resp:
-            pin = re.search(r'<code id="pin">(\d+)</code>', resp.read().decode())
-        assert pin
-        screen.type(pin[1])
+        screen.type(pin_shown_at(page))
         status = proc.wait(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        screen.drain()
-        os.close(master)
+        screen.close(proc)
     assert status == 0, screen.text()
     assert "Logged in" in screen.text()
     assert "consumer_secret (asked)" in screen.text()  # says where each value came from

@@ -101,26 +101,29 @@ def test_the_keyring_walk_through_runs_as_written(env: dict[str, str], tmp_path:
         _wait_for_no_echo(master)
         screen.type(SANDBOX.consumer_secret)
         page = screen.wait_for_match(r"(http://\S+/oauth/authorize\?\S+)")
-        with urllib.request.urlopen(page, timeout=10) as resp:
-            pin = re.search(r'<code id="pin">(\d+)</code>', resp.read().decode())
-        assert pin, "the page shows no PIN"
+        pin = pin_shown_at(page)
         screen.wait_for("PIN")
-        screen.type(pin[1])
+        screen.type(pin)
         screen.wait_for("API key")
         _wait_for_no_echo(master)
         screen.type(SANDBOX.api_key)
         status = proc.wait(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        screen.drain()
-        os.close(master)
+        screen.close(proc)
     text = screen.text()
     assert status == 0, text
     assert re.search(rf"http://127\.0\.0\.1:{port}/\w+\r?\n", text), text  # the upload's URL
     for secret in (SANDBOX.consumer_secret, SANDBOX.api_key, SANDBOX.token_secret):
         assert secret not in text  # hidden input; never echoed
     assert not listening(port)
+
+
+def pin_shown_at(page: str) -> str:
+    """The PIN the OAuth provider's authorize page shows (the sandbox approves at once)."""
+    with urllib.request.urlopen(page, timeout=10) as resp:
+        pin = re.search(r'<code id="pin">(\d+)</code>', resp.read().decode())
+    assert pin, "the page shows no PIN"
+    return pin[1]
 
 
 class Screen:
@@ -154,6 +157,13 @@ class Screen:
 
     def type(self, line: str) -> None:
         os.write(self.fd, (line + "\n").encode())
+
+    def close(self, proc: subprocess.Popen[bytes]) -> None:
+        """The program stopped (killed if it still runs), the rest read, the pty closed."""
+        if proc.poll() is None:
+            proc.kill()
+        self.drain()
+        os.close(self.fd)
 
     def drain(self) -> None:
         try:

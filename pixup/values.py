@@ -1,7 +1,8 @@
 """Parsers for the values pixup takes from flags, the environment and files.
 
 Each takes text and returns the value, or raises ``ValueError`` with a message fit to show
-after "bad value for X: ". They know nothing of where the text came from.
+after "bad value for X: ". They know nothing of where the text came from. ``iec_size`` is
+the way back for sizes: a byte count as it is shown to a person.
 """
 
 from __future__ import annotations
@@ -89,6 +90,16 @@ def parse_size(text: str) -> int:
     if value < 1:
         raise ValueError("the size must be at least 1 byte")
     return int(value)
+
+
+def iec_size(size: int) -> str:
+    """Bytes as a person reads them, in powers of 1024 named so (KiB, MiB, GiB)."""
+    value, unit = float(size), "bytes"
+    for name in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, name
+    return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
 
 
 def parse_switch(text: str) -> bool:

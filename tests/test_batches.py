@@ -126,7 +126,7 @@ def test_over_the_limit_is_refused_before_sending(
     assert result.returncode == 4
     [doc] = docs(result)
     assert doc["error"]["message"].startswith(
-        "the file is 4.0 MB, over the service's limit of 4.0 MB"
+        "the file is 4.0 MiB, over the service's limit of 4.0 MiB"
     )  # type: ignore[index]
     assert box.set_state()["attempts"] == 0
     # A self-hosted server with a higher limit: --max-size, or the config key.

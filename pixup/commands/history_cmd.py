@@ -153,7 +153,7 @@ def _shown(key: str, value: Any) -> str:
     if key == "ok":
         return "yes" if value else "no"
     if key == "size" and isinstance(value, int):
-        from pixup.commands.upload.report import iec_size
+        from pixup.values import iec_size
 
         return f"{value:,} bytes" if value < 1024 else f"{value:,} bytes ({iec_size(value)})"
     return str(value)

@@ -22,7 +22,7 @@ from pixup.commands.common import load_settings, with_credentials
 from pixup.commands.upload.executor import Renew, Uploader
 from pixup.commands.upload.plan import STDIN, Batch, Item, Outcome, plan
 from pixup.commands.upload.preflight import check_batch, check_message, spooled_stdin
-from pixup.commands.upload.report import copy_urls, iec_size, record, report
+from pixup.commands.upload.report import copy_urls, record, report
 from pixup.context import Context
 from pixup.errors import ExitStatus, Interrupted, PixupError
 from pixup.history import HistoryUnavailable, Ledger
@@ -30,6 +30,7 @@ from pixup.models import UploadOptions
 from pixup.output import Output
 from pixup.security import allowed_by_env, check_plain_http
 from pixup.settings import Flags, Settings
+from pixup.values import iec_size
 
 if TYPE_CHECKING:
     from pixup.progress import UploadProgress

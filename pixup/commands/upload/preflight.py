@@ -15,6 +15,7 @@ from pixup.errors import RejectedError, UsageError
 from pixup.media import SNIFF_BYTES, sniff_type
 from pixup.models import UploadOptions, UploadParams
 from pixup.output import Output
+from pixup.values import iec_size
 
 # What the URL a service appends to a tweet roughly costs, for the length warning.
 TWEET_LIMIT = 140
@@ -70,10 +71,6 @@ def spooled_stdin(names: list[str], source: IO[bytes] | None) -> Iterator[IO[byt
         yield spool
 
 
-def _mib(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
-
-
 # Python's own files are close-on-exec already; O_NONBLOCK is POSIX only.
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
@@ -106,7 +103,8 @@ def _check_stat(st: os.stat_result, max_size: int | None) -> None:
         raise RejectedError("the file is empty")
     if max_size is not None and st.st_size > max_size:
         raise RejectedError(
-            f"the file is {_mib(st.st_size)}, over the service's limit of {_mib(max_size)} "
+            f"the file is {iec_size(st.st_size)}, over the service's limit of "
+            f"{iec_size(max_size)} "
             "(--max-size changes the limit for a self-hosted server)"
         )
 

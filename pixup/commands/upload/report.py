@@ -13,6 +13,7 @@ from pixup.history import HistoryDeferred, HistoryUnavailable, Ledger, Record
 from pixup.models import Media, RequestSpec, UploadOptions, UploadResult
 from pixup.output import Output
 from pixup.settings import Settings
+from pixup.values import iec_size
 
 
 def report(outcome: Outcome, settings: Settings, out: Output, details: bool = False) -> int:
@@ -81,16 +82,6 @@ def fitted(mark: str, name: str, url: str, facts: list[str], width: int) -> str:
             return line
     room = width - 1 - len(f"{mark} …  {url}")
     return f"{mark} …{name[-room:]}  {url}" if room >= 3 else f"{mark} {url}"
-
-
-def iec_size(size: int) -> str:
-    """Bytes as a person reads them, in powers of 1024 named so (KiB, MiB, GiB)."""
-    value, unit = float(size), "bytes"
-    for name in ("KiB", "MiB", "GiB", "TiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, name
-    return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
 
 
 def _details(file: str, result: UploadResult, settings: Settings, out: Output) -> None:

@@ -6,46 +6,16 @@ Run in a real pseudo-terminal: stdin and stderr are the terminal, stdout is a pi
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pty
-import select
 import subprocess
-import termios
-import time
 from pathlib import Path
 
 import pytest
 from conftest import Sandbox, installed_pixup
+from pty_screen import Screen, controlling_terminal, pin_shown_at, wait_for_no_echo
 
 from pixup.sandbox.accounts import SANDBOX
-
-
-def _read_until(fd: int, wanted: str, seen: list[str], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while wanted not in "".join(seen):
-        left = deadline - time.monotonic()
-        assert left > 0, f"never saw {wanted!r} on the terminal; saw {''.join(seen)!r}"
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                seen.append(os.read(fd, 4096).decode(errors="replace"))
-            except OSError:  # the child closed the terminal
-                break
-
-
-def _wait_for_no_echo(fd: int, timeout: float = 10) -> None:
-    """Until hidden input is on: getpass flushes what was typed before it turned echo off."""
-    deadline = time.monotonic() + timeout
-    while termios.tcgetattr(fd)[3] & termios.ECHO:
-        assert time.monotonic() < deadline, "the password prompt never turned echo off"
-        time.sleep(0.02)
-
-
-def _controlling_terminal() -> None:
-    # In the child: a session of its own whose controlling terminal is the pty (stdin).
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def at_terminal(
@@ -60,27 +30,21 @@ def at_terminal(
         stderr=slave,
         stdout=subprocess.PIPE,
         env=env,
-        preexec_fn=_controlling_terminal,
+        preexec_fn=controlling_terminal,
     )
     os.close(slave)
-    seen: list[str] = []
+    screen = Screen(master)
+    out = b""
     try:
         for prompt, line in answers:
-            _read_until(master, prompt, seen)
+            screen.wait_for(prompt, timeout=20)
             if "password" in prompt:
-                _wait_for_no_echo(master)
-            os.write(master, (line + "\n").encode())
+                wait_for_no_echo(master)
+            screen.type(line)
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        try:
-            while select.select([master], [], [], 0.2)[0]:
-                seen.append(os.read(master, 4096).decode(errors="replace"))
-        except OSError:
-            pass
-        os.close(master)
-    return proc.returncode, out.decode(), "".join(seen)
+        screen.close(proc)
+    return proc.returncode, out.decode(), screen.text()
 
 
 @pytest.fixture
@@ -141,15 +105,13 @@ def test_login_asks_for_the_pin_on_the_terminal(env: dict[str, str]) -> None:
 
 
 def test_a_mistyped_pin_can_be_typed_again(box: Sandbox, env: dict[str, str]) -> None:
-    from test_readme import Screen, pin_shown_at
-
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [installed_pixup(), "config", "login", "--consumer-key", SANDBOX.consumer_key,
          "--no-browser"],
         stdin=slave, stdout=slave, stderr=slave,
         env={**env, "PIXUP_OAUTH_CONSUMER_SECRET": SANDBOX.consumer_secret},
-        preexec_fn=_controlling_terminal,
+        preexec_fn=controlling_terminal,
     )  # fmt: skip
     os.close(slave)
     screen = Screen(master)
@@ -158,7 +120,7 @@ def test_a_mistyped_pin_can_be_typed_again(box: Sandbox, env: dict[str, str]) ->
         screen.wait_for("Store PIXUP_OAUTH_CONSUMER_SECRET from the environment")
         screen.type("n")
         screen.wait_for("OAuth consumer secret")
-        _wait_for_no_echo(master)
+        wait_for_no_echo(master)
         screen.type(SANDBOX.consumer_secret)
         page = screen.wait_for_match(r"(http://\S+/oauth/authorize\?\S+)")
         screen.wait_for("PIN")

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import shlex
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, installed_pixup
-from test_prompts import _controlling_terminal, _wait_for_no_echo
+from pty_screen import Screen, controlling_terminal, pin_shown_at, wait_for_no_echo
 
 from pixup.sandbox.accounts import SANDBOX
 
@@ -92,20 +90,20 @@ def test_the_keyring_walk_through_runs_as_written(env: dict[str, str], tmp_path:
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        preexec_fn=_controlling_terminal,
+        preexec_fn=controlling_terminal,
     )
     os.close(slave)
     screen = Screen(master)
     try:
         screen.wait_for("consumer secret")
-        _wait_for_no_echo(master)
+        wait_for_no_echo(master)
         screen.type(SANDBOX.consumer_secret)
         page = screen.wait_for_match(r"(http://\S+/oauth/authorize\?\S+)")
         pin = pin_shown_at(page)
         screen.wait_for("PIN")
         screen.type(pin)
         screen.wait_for("API key")
-        _wait_for_no_echo(master)
+        wait_for_no_echo(master)
         screen.type(SANDBOX.api_key)
         status = proc.wait(timeout=60)
     finally:
@@ -116,58 +114,3 @@ def test_the_keyring_walk_through_runs_as_written(env: dict[str, str], tmp_path:
     for secret in (SANDBOX.consumer_secret, SANDBOX.api_key, SANDBOX.token_secret):
         assert secret not in text  # hidden input; never echoed
     assert not listening(port)
-
-
-def pin_shown_at(page: str) -> str:
-    """The PIN the OAuth provider's authorize page shows (the sandbox approves at once)."""
-    with urllib.request.urlopen(page, timeout=10) as resp:
-        pin = re.search(r'<code id="pin">(\d+)</code>', resp.read().decode())
-    assert pin, "the page shows no PIN"
-    return pin[1]
-
-
-class Screen:
-    """What a pseudo-terminal has shown, read as it comes."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd, self.seen, self.pos = fd, [], 0  # type: ignore[var-annotated]
-
-    def text(self) -> str:
-        return "".join(self.seen)
-
-    def _read(self, deadline: float, what: str) -> None:
-        left = deadline - time.monotonic()
-        assert left > 0, f"never saw {what!r}; the terminal showed {self.text()!r}"
-        if select.select([self.fd], [], [], left)[0]:
-            try:
-                self.seen.append(os.read(self.fd, 4096).decode(errors="replace"))
-            except OSError:  # the shell closed the terminal
-                raise AssertionError(f"never saw {what!r}; it showed {self.text()!r}") from None
-
-    def wait_for(self, wanted: str, timeout: float = 30) -> None:
-        """Until ``wanted`` is shown after what the last wait found."""
-        self.wait_for_match(f"({re.escape(wanted)})", timeout)
-
-    def wait_for_match(self, pattern: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while not (found := re.compile(pattern).search(self.text(), self.pos)):
-            self._read(deadline, pattern)
-        self.pos = found.end()
-        return found[1]
-
-    def type(self, line: str) -> None:
-        os.write(self.fd, (line + "\n").encode())
-
-    def close(self, proc: subprocess.Popen[bytes]) -> None:
-        """The program stopped (killed if it still runs), the rest read, the pty closed."""
-        if proc.poll() is None:
-            proc.kill()
-        self.drain()
-        os.close(self.fd)
-
-    def drain(self) -> None:
-        try:
-            while select.select([self.fd], [], [], 0.2)[0]:
-                self.seen.append(os.read(self.fd, 4096).decode(errors="replace"))
-        except OSError:
-            pass

@@ -1,38 +1,50 @@
 #!/usr/bin/env python3
-"""Benchmark pixup against curl: start-up, one big upload, and many small ones.
+"""Benchmark pixup against curl and against itself, side by side in one run.
 
-Not a test: it prints figures (recorded in bench/README.md). Needs hyperfine and GNU time
-(Debian packages `hyperfine` and `time`) and curl; run from the repository with pixup
-installed: `python bench/compare.py`.
+Not a test: it prints figures (recorded in bench/README.md). Needs curl, and hyperfine and
+valgrind for start-up (Debian packages `curl hyperfine valgrind`); run from the repository
+with pixup installed: `python bench/compare.py [--big-mb 1024] [--rounds 5]`.
 
-Both tools send the same TwitrPix API 1 request (the credentials are form fields, so every
-curl run is valid; OAuth Echo would need a fresh signature per run). Each transfer is
-measured twice: against `pixup sandbox`, and against a sink that reads the body and answers
-at once, to show whether the sandbox is the bottleneck.
+Every transfer goes to `bench/sink.py`'s sink, which answers `Expect: 100-continue` and
+keeps connections alive (its test, tests/test_bench_sink.py, proves both): curl asks for
+100-continue on bodies over 1 MB and, unanswered, waits a second before sending. The sink
+runs in its own process, pinned to the last core; the clients are not pinned.
+
+Transfers are measured as paired runs: each round runs both commands, in alternating
+order, and the figure quoted is the median over rounds of each command's wall time and of
+the ratio within a round (this machine's speed drifts between rounds, less within one).
+curl's own timing (`-w %{time_total}`) is printed beside its wall time as a check on the
+harness. Peak RSS is the child's own (`wait4`).
 """
 
 from __future__ import annotations
 
+import argparse
+import base64
 import json
 import os
+import pty
 import re
 import shlex
 import shutil
-import socket
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sink import SinkProcess
 
 from pixup.sandbox.accounts import SANDBOX
 
 PNG = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sample.png"
-ANSWER = json.dumps(
-    {"response": {"media": {"id": "x", "url": "http://sink/x"}, "user": {"id": "1"}}}
-).encode()
 
 
 def tool(name: str) -> str:
@@ -42,57 +54,314 @@ def tool(name: str) -> str:
     return path
 
 
-class Sink:
-    """Reads each request's body and discards it, then answers a TwitrPix success; with
-    ``delay`` it waits that long first, like a service's processing time."""
+@dataclass
+class Run:
+    wall: float
+    rss_mb: float
+    stdout: str
 
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _accept(self) -> None:
+def run(cmd: Sequence[str], env: dict[str, str], terminal: bool = False) -> Run:
+    """One run: wall seconds, the child's peak RSS, its stdout. With ``terminal`` the
+    child's stdin, stdout and stderr are a pseudo-terminal of 100x30, drained as a
+    terminal emulator would."""
+    if terminal:
+        return _run_in_pty(cmd, env)
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        sys.exit(f"bench: {shlex.join(cmd)} exited {proc.returncode}")
+    return Run(wall, usage.ru_maxrss / 1024, out.decode(errors="replace"))
+
+
+def _run_in_pty(cmd: Sequence[str], env: dict[str, str]) -> Run:
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env={**env, "TERM": "xterm-256color"}, stdin=slave, stdout=slave, stderr=slave
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def drain() -> None:
         while True:
             try:
-                conn, _ = self.sock.accept()
+                data = os.read(master, 65536)
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            if not data:
+                return
+            chunks.append(data)
 
-    def _serve(self, conn: socket.socket) -> None:
-        stream = conn.makefile("rb")
-        try:
-            while True:  # keep-alive: several requests per connection
-                length = 0
-                line = stream.readline()
-                if not line:
-                    return
-                while line not in (b"\r\n", b"\n", b""):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                    line = stream.readline()
-                while length > 0:
-                    length -= len(stream.read(min(length, 1 << 20)))
-                if self.delay:
-                    time.sleep(self.delay)
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    + f"Content-Length: {len(ANSWER)}\r\n\r\n".encode()
-                    + ANSWER
+    reader = threading.Thread(target=drain)
+    reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    reader.join(timeout=5)
+    os.close(master)
+    if os.waitstatus_to_exitcode(status):
+        sys.exit(f"bench: {shlex.join(cmd)} exited {status} at a terminal")
+    return Run(wall, usage.ru_maxrss / 1024, b"".join(chunks).decode(errors="replace"))
+
+
+@dataclass
+class Pair:
+    a: list[Run] = field(default_factory=list)
+    b: list[Run] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(x.wall / y.wall for x, y in zip(self.a, self.b, strict=True))
+
+    def wall(self, side: str) -> float:
+        return statistics.median(r.wall for r in getattr(self, side))
+
+    def rss(self, side: str) -> float:
+        return max(r.rss_mb for r in getattr(self, side))
+
+
+def paired(
+    a: Callable[[], Run],
+    b: Callable[[], Run],
+    rounds: int,
+    between: Callable[[], None] = lambda: None,
+) -> Pair:
+    pair = Pair()
+    for i in range(rounds):
+        order = [("a", a), ("b", b)] if i % 2 == 0 else [("b", b), ("a", a)]
+        for side, fn in order:
+            getattr(pair, side).append(fn())
+            between()
+    return pair
+
+
+def curl_form(url: str, file: str, *, pre_encoded: bool = False) -> list[str]:
+    """curl sending the TwitrPix API 1 form pixup sends (credentials are form fields, so
+    every run is valid); with ``pre_encoded`` the file is sent as a text field, as
+    pixup --base64 sends it."""
+    fields = {
+        "api_key": SANDBOX.api_key,
+        "consumer_token": SANDBOX.consumer_key,
+        "consumer_secret": SANDBOX.consumer_secret,
+        "oauth_token": SANDBOX.token,
+        "oauth_secret": SANDBOX.token_secret,
+    }
+    args = [tool("curl"), "-sS", "-f", "-o", "/dev/null", "-w", "%{time_total}\\n"]
+    for k, v in fields.items():
+        args += ["-F", f"{k}={v}"]
+    media = f"media=<{file};type=text/plain" if pre_encoded else f"media=@{file};type=image/png"
+    return [*args, "-F", media, f"{url}/1/upload.json"]
+
+
+def curl_own(runs: list[Run]) -> float:
+    """The median of curl's own time_total over ``runs``."""
+    return statistics.median(sum(float(x) for x in r.stdout.split()) for r in runs)
+
+
+class Bench:
+    def __init__(self, work: Path, rounds: int, big_mb: int) -> None:
+        self.work, self.rounds, self.big_mb = work, rounds, big_mb
+        self.pixup = tool("pixup")
+        # The sink on the last core, the clients free to use all of them.
+        self.cpu = (os.cpu_count() or 1) - 1 or None
+        self.sink = SinkProcess(cpu=self.cpu)
+        self.env = {
+            **os.environ,
+            **SANDBOX.environment(self.sink.url),
+            "PIXUP_NO_KEYRING": "1",
+            "PIXUP_CONFIG_DIR": str(work / "cfg"),
+            "PIXUP_DATA_DIR": str(work / "data"),
+        }
+        # Measure what an installed pixup does: with bytecode caching off, every run would
+        # compile pixup's sources again (some environments set this variable).
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
+        self.env.pop("NO_COLOR", None)
+
+    def upload(self, *args: str, url: str | None = None) -> list[str]:
+        return [self.pixup, "upload", *args, "--endpoint", url or self.sink.url, "--max-size", "8G"]
+
+    def r(self, cmd: list[str], terminal: bool = False) -> Callable[[], Run]:
+        return lambda: run(cmd, self.env, terminal)
+
+    def big_file(self) -> Path:
+        big = self.work / "big.png"
+        with open(big, "wb") as fh:
+            fh.write(PNG.read_bytes()[:64])
+            fh.truncate(self.big_mb * 1024 * 1024)
+        return big
+
+    def big(self) -> None:
+        big = self.big_file()
+        mb = f"{self.big_mb} MiB"
+        curl = curl_form(self.sink.url, str(big))
+        for label, extra in (("ledger on", []), ("--no-history", ["--no-history"])):
+            pair = paired(self.r(self.upload(str(big), "-q", *extra)), self.r(curl), self.rounds)
+            print(
+                f"{mb}, {label:<13} pixup {pair.wall('a'):.2f} s ({pair.rss('a'):.1f} MiB)  "
+                f"curl -F {pair.wall('b'):.2f} s (own {curl_own(pair.b):.2f} s, "
+                f"{pair.rss('b'):.1f} MiB)  ratio {pair.ratio:.2f}"
+            )
+        encoded = self.work / "big.b64"
+        with open(big, "rb") as src, open(encoded, "wb") as dst:
+            while chunk := src.read(3 << 20):
+                dst.write(base64.b64encode(chunk))
+        pair = paired(
+            self.r(self.upload(str(big), "-q", "--base64")),
+            self.r(curl_form(self.sink.url, str(encoded), pre_encoded=True)),
+            self.rounds,
+        )
+        print(
+            f"{mb}, --base64      pixup {pair.wall('a'):.2f} s ({pair.rss('a'):.1f} MiB)  "
+            f"curl, pre-encoded {pair.wall('b'):.2f} s (own {curl_own(pair.b):.2f} s)  "
+            f"ratio {pair.ratio:.2f}"
+        )
+        encoded.unlink()
+
+    def small_files(self, count: int = 200) -> list[str]:
+        folder = self.work / "small"
+        folder.mkdir(exist_ok=True)
+        head = PNG.read_bytes()
+        files = []
+        for i in range(count):
+            path = folder / f"{i:03}.png"
+            path.write_bytes(head + os.urandom(50 * 1024 - len(head)))
+            files.append(str(path))
+        return files
+
+    def many(self) -> None:
+        files = self.small_files()
+        listing = self.work / "files.txt"
+        listing.write_text("\n".join(files) + "\n")
+        for delay in (0.0, 0.05):
+            sink = SinkProcess(delay, self.cpu)
+            j1 = self.r(self.upload(*files, "-q", "-j", "1", url=sink.url))
+            j8 = self.r(self.upload(*files, "-q", "-j", "8", url=sink.url))
+            pair = paired(j8, j1, self.rounds)
+            line = (
+                f"200 x 50 KB, server {delay * 1000:.0f} ms: -j 8 {pair.wall('a'):.2f} s, "
+                f"-j 1 {pair.wall('b'):.2f} s: -j 8 / -j 1 {pair.ratio:.2f}"
+            )
+            if delay == 0.0:
+                curl = shlex.join(curl_form(sink.url, "{}"))
+                xargs = ["sh", "-c", f"xargs -P 8 -I{{}} {curl} < {shlex.quote(str(listing))}"]
+                with_curl = paired(j8, self.r(xargs), self.rounds)
+                line += (
+                    f"; xargs -P8 curl {with_curl.wall('b'):.2f} s: "
+                    f"-j 8 / xargs {with_curl.ratio:.2f}"
                 )
-        except OSError:
-            return
+            print(line)
+            sink.close()
+
+    def terminal(self) -> None:
+        files = self.small_files()
+        pair = paired(
+            self.r(self.upload(*files, "-j", "4"), terminal=True),
+            self.r(self.upload(*files, "-j", "4", "-q"), terminal=True),
+            self.rounds,
+        )
+        print(
+            f"200 x 50 KB at a terminal (pty 100x30): {pair.wall('a'):.2f} s, with -q "
+            f"{pair.wall('b'):.2f} s: ratio {pair.ratio:.2f}"
+        )
+
+    def history(self) -> None:
+        for rows in (100, 100_000):
+            data = self.work / f"hist-{rows}"
+            self._fill_ledger(data, rows)
+            env = {**self.env, "PIXUP_DATA_DIR": str(data)}
+            runs = [run([self.pixup, "history", "--json"], env) for _ in range(3)]
+            lines = runs[0].stdout.count("\n")
+            print(
+                f"history --json, {rows:>7,} records: {statistics.median(r.wall for r in runs):.2f} s, "
+                f"peak RSS {max(r.rss_mb for r in runs):.1f} MiB ({lines:,} lines)"
+            )
+
+    def _fill_ledger(self, data: Path, rows: int) -> None:
+        env = {**self.env, "PIXUP_DATA_DIR": str(data)}
+        run(self.upload(str(PNG), "-q"), env)  # creates the database at its schema
+        conn = sqlite3.connect(data / "history.sqlite3")
+        first = conn.execute("SELECT * FROM uploads").fetchone()
+        names = [d[0] for d in conn.execute("SELECT * FROM uploads").description]
+        row = dict(zip(names, first, strict=True))
+        row.pop("id")
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        values = [
+            tuple(f"{v}-{i}" if k in ("file", "url", "media_id") else v for k, v in row.items())
+            for i in range(rows - 1)
+        ]
+        with conn:
+            # Column names from the database itself; values bound.
+            conn.executemany(f"INSERT INTO uploads ({columns}) VALUES ({marks})", values)  # noqa: S608
+        conn.close()
+
+    def sandbox(self) -> None:
+        big = self.big_file()
+        store = self.work / "sb"
+        proc = subprocess.Popen(
+            [self.pixup, "sandbox", "--port", "0", "--max-size", "8G", "--data-dir", str(store)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert proc.stdout is not None
+        url = re.search(r"http://\S+", proc.stdout.readline())
+        assert url, "the sandbox printed no URL"
+
+        def empty_store() -> None:
+            for path in store.rglob("*"):
+                if path.is_file():
+                    path.unlink()
+
+        try:
+            pair = paired(
+                self.r(curl_form(url.group(0), str(big))),
+                self.r(curl_form(self.sink.url, str(big))),
+                self.rounds,
+                empty_store,
+            )
         finally:
-            conn.close()
+            proc.terminate()
+            proc.wait(timeout=10)
+        print(
+            f"curl -F {self.big_mb} MiB: to pixup sandbox {pair.wall('a'):.2f} s "
+            f"(own {curl_own(pair.a):.2f} s), to the sink {pair.wall('b'):.2f} s "
+            f"(own {curl_own(pair.b):.2f} s): ratio {pair.ratio:.2f}"
+        )
+        big.unlink()
+
+    def startup(self) -> None:
+        x = self.work / "x.png"
+        shutil.copy(PNG, x)
+        commands = {
+            "python -c 'import typer'": [sys.executable, "-c", "import typer"],
+            "pixup --version": [self.pixup, "--version"],
+            "pixup --help": [self.pixup, "--help"],
+            "pixup thumb-url 3de -s imgly": [self.pixup, "thumb-url", "3de", "-s", "imgly"],
+            "pixup config path": [self.pixup, "config", "path"],
+            "pixup upload x.png --dry-run": [self.pixup, "upload", str(x), "--dry-run"],
+        }
+        medians = hyperfine([shlex.join(c) for c in commands.values()], 40, self.env)
+        counts = [instructions(c, self.env) for c in commands.values()]
+        for name, median, count in zip(commands, medians, counts, strict=True):
+            line = f"  {name:<30} {median * 1000:7.1f} ms  {median / medians[0]:.2f}x"
+            if count and counts[0]:
+                line += f"   {count / 1e6:7.1f} M instructions  {count / counts[0]:.2f}x"
+            print(line)
 
 
 def hyperfine(commands: list[str], runs: int, env: dict[str, str]) -> list[float]:
-    """Median wall seconds of each command, measured in one hyperfine run (the median,
-    because a virtual machine's stray slow runs move the mean)."""
+    """Median wall seconds of each command, measured in one hyperfine run."""
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     subprocess.run(
         [tool("hyperfine"), "-N", "-w", "5", "-r", str(runs), "--export-json", str(out), *commands],
@@ -119,108 +388,29 @@ def instructions(args: list[str], env: dict[str, str]) -> int | None:
     return int(match.group(1).replace(",", "")) if match else None
 
 
-def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
-    result = subprocess.run(["/usr/bin/time", "-v", *args], env=env, capture_output=True, text=True)
-    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
-    assert match, result.stderr[-500:]
-    return int(match.group(1)) / 1024
-
-
-def curl_upload(url: str, file: str) -> list[str]:
-    fields = {
-        "api_key": SANDBOX.api_key,
-        "consumer_token": SANDBOX.consumer_key,
-        "consumer_secret": SANDBOX.consumer_secret,
-        "oauth_token": SANDBOX.token,
-        "oauth_secret": SANDBOX.token_secret,
-    }
-    args = [tool("curl"), "-sS", "-f", "-o", "/dev/null"]
-    for k, v in fields.items():
-        args += ["-F", f"{k}={v}"]
-    return [*args, "-F", f"media=@{file};type=image/png", f"{url}/1/upload.json"]
+CASES = ("startup", "big", "many", "terminal", "history", "sandbox")
 
 
 def main() -> None:
-    pixup = tool("pixup")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds per transfer")
+    parser.add_argument("--big-mb", type=int, default=1024, help="size of the big file, MiB")
+    parser.add_argument("cases", nargs="*", help=f"some of: {' '.join(CASES)} (default: all)")
+    args = parser.parse_args()
+    unknown = set(args.cases) - set(CASES)
+    if unknown:
+        parser.error(f"unknown case {sorted(unknown)[0]!r}; cases: {' '.join(CASES)}")
     work = Path(tempfile.mkdtemp(prefix="pixup-compare-"))
-    sandbox = subprocess.Popen(
-        [pixup, "sandbox", "--port", "0", "--max-size", "4G", "--data-dir", str(work / "sb")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, loopback; "
+        f"{args.rounds} paired rounds\n"
     )
-    assert sandbox.stdout is not None
-    sandbox_url = sandbox.stdout.readline().rsplit(" ", 1)[1].strip()
-    env = {**os.environ, "PIXUP_NO_KEYRING": "1", "PIXUP_CONFIG_DIR": str(work / "cfg")}
-    # Measure what an installed pixup does: with bytecode caching off, every run would
-    # compile pixup's sources again (some environments set this variable).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    bench = Bench(work, args.rounds, args.big_mb)
     try:
-        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, loopback\n")
-
-        print("start-up (hyperfine, 60 runs each, median; callgrind instructions):")
-        commands = {
-            "python -c 'import typer'": [sys.executable, "-c", "import typer"],
-            "pixup --help": [pixup, "--help"],
-            "pixup thumb-url 3de -s imgly": [pixup, "thumb-url", "3de", "-s", "imgly"],
-            "pixup config path": [pixup, "config", "path"],
-        }
-        medians = hyperfine([shlex.join(c) for c in commands.values()], 60, env)
-        counts = [instructions(c, env) for c in commands.values()]
-        for name, median, count in zip(commands, medians, counts, strict=True):
-            line = f"  {name:<32} {median * 1000:7.1f} ms  {median / medians[0]:.2f}x"
-            if count and counts[0]:
-                line += f"   {count / 1e6:7.1f} M instructions  {count / counts[0]:.2f}x"
-            print(line)
-
-        big = work / "big.png"
-        with open(big, "wb") as fh:
-            fh.write(PNG.read_bytes()[:64])
-            fh.truncate(200 * 1024 * 1024)
-        for label, url in (("sandbox", sandbox_url), ("sink", Sink().url)):
-            pix = [pixup, "upload", str(big), "--endpoint", url, "--max-size", "4G", "-q"]
-            cur = curl_upload(url, str(big))
-            means = hyperfine(
-                [" ".join(pix), " ".join(f"'{a}'" for a in cur)],
-                5,
-                {**env, **SANDBOX.environment(url)},
-            )
-            rss_p = peak_rss_mb(pix, {**env, **SANDBOX.environment(url)})
-            rss_c = peak_rss_mb(cur, env)
-            print(
-                f"\n200 MB upload to the {label}: pixup {means[0]:.2f} s ({rss_p:.1f} MB peak), "
-                f"curl {means[1]:.2f} s ({rss_c:.1f} MB peak): ratio {means[0] / means[1]:.2f}"
-            )
-            for stored in (work / "sb").iterdir():
-                stored.unlink()
-
-        small_dir = work / "small"
-        small_dir.mkdir()
-        files = []
-        for i in range(200):
-            shutil.copy(PNG, small_dir / f"{i:03}.png")
-            files.append(str(small_dir / f"{i:03}.png"))
-        list_file = work / "files.txt"
-        list_file.write_text("\n".join(files) + "\n")
-        urllib.request.urlopen(
-            urllib.request.Request(
-                sandbox_url + "/_sandbox/state", data=b'{"delay": 0.05}', method="POST"
-            ),
-            timeout=5,
-        ).read()
-        for label, url in (("sandbox", sandbox_url), ("sink", Sink(delay=0.05).url)):
-            curl_cmd = " ".join(f"'{a}'" for a in curl_upload(url, "{}"))
-            script = work / f"xargs-{label}.sh"
-            script.write_text(f"xargs -P 8 -I{{}} {curl_cmd} < '{list_file}'\n")
-            pix = f"{pixup} upload {' '.join(files)} --endpoint {url} -j 8 -q"
-            means = hyperfine([pix, f"sh {script}"], 5, {**env, **SANDBOX.environment(url)})
-            print(
-                f"\n200 small files, 50 ms each, to the {label}: pixup -j 8 {means[0]:.2f} s, "
-                f"xargs -P 8 curl {means[1]:.2f} s: ratio {means[0] / means[1]:.2f}"
-            )
+        for case in args.cases or CASES:
+            getattr(bench, case)()
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+        bench.sink.close()
         shutil.rmtree(work, ignore_errors=True)
 
 

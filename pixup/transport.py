@@ -1,23 +1,22 @@
 """The only module that talks to the network: a RequestSpec in, a RawResponse out.
 
-Bodies stream from disk through requests-toolbelt's MultipartEncoder, so memory does not
-grow with the file; answers are read up to a cap; redirects are never followed, so no
-credential is ever sent to a place the user did not name.
+Bodies stream from disk in large blocks (:mod:`pixup.body`), so memory does not grow with
+the file; answers are read up to a cap; redirects are never followed, so no credential is
+ever sent to a place the user did not name.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
 from collections.abc import Callable
-from typing import IO, Any, Protocol
+from typing import Any
 
 import requests
-from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from pixup import __version__, deadline
+from pixup.body import Body, Digest, FileChanged, FilePiece, Piece, multipart
 from pixup.errors import NetworkError, PixupError, RejectedError, ServerError, UsageError
 from pixup.models import FilePart, RawResponse, RequestSpec
 
@@ -26,105 +25,6 @@ MAX_ANSWER_BYTES = 1_000_000
 USER_AGENT = f"pixup/{__version__}"
 
 Log = Callable[[str], None]
-
-
-class Digest(Protocol):
-    def update(self, data: bytes, /) -> None: ...
-
-
-class FileChanged(Exception):
-    """The file being sent is not the size it was when the upload began."""
-
-
-class FixedReader:
-    """A file read as exactly the ``size`` bytes it had when the upload began: a file that
-    shrinks or grows meanwhile stops the upload instead of sending a body whose length
-    disagrees with its Content-Length (the server would wait, or keep half a picture).
-
-    ``len`` is what is left to read, as requests-toolbelt's encoder expects.
-    """
-
-    def __init__(self, raw: IO[bytes], size: int, digest: Digest | None = None) -> None:
-        self._raw = raw
-        self._size = size
-        self._left = size
-        self._digest = digest
-
-    @property
-    def len(self) -> int:
-        return self._left
-
-    def read(self, size: int = -1) -> bytes:
-        want = self._left if size is None or size < 0 else min(size, self._left)
-        data = self._raw.read(want) if want else b""
-        if want and not data:
-            raise FileChanged("the file got shorter while it was being uploaded")
-        if self._digest is not None:
-            self._digest.update(data)
-        self._left -= len(data)
-        if self._left == 0 and os.fstat(self._raw.fileno()).st_size != self._size:
-            raise FileChanged("the file changed size while it was being uploaded")
-        return data
-
-
-class Base64Reader:
-    """A file read as its base64 text, encoded as it is read (never whole in memory).
-
-    ``len`` is what is left to read, as requests-toolbelt's encoder expects.
-    """
-
-    _RAW_CHUNK = 3 * 64 * 1024
-
-    def __init__(self, raw: IO[bytes], size: int, digest: Digest | None = None) -> None:
-        self._raw = raw
-        self._digest = digest
-        self._left = 4 * ((size + 2) // 3)
-        self._buf = b""
-        self._pending = b""
-        self._raw_left = size
-
-    @property
-    def len(self) -> int:
-        return self._left
-
-    def read(self, size: int = -1) -> bytes:
-        want = self._left if size is None or size < 0 else min(size, self._left)
-        while len(self._buf) < want:
-            fresh = self._raw.read(min(self._RAW_CHUNK, self._raw_left)) if self._raw_left else b""
-            self._raw_left -= len(fresh)
-            if self._digest is not None:
-                self._digest.update(fresh)
-            chunk = self._pending + fresh
-            if not fresh:  # the size it had at the start has been read
-                if self._raw_left:
-                    raise FileChanged("the file got shorter while it was being uploaded")
-                self._buf += base64.b64encode(self._pending)
-                self._pending = b""
-                break
-            cut = len(chunk) - len(chunk) % 3
-            self._buf += base64.b64encode(chunk[:cut])
-            self._pending = chunk[cut:]
-        out, self._buf = self._buf[:want], self._buf[want:]
-        self._left -= len(out)
-        return out
-
-
-class _Reporting:
-    """A body reader that reports how much of the file has been read, for progress bars."""
-
-    def __init__(self, reader: FixedReader, report: Callable[[int, int], None]) -> None:
-        self._reader = reader
-        self._total = reader.len
-        self._report = report
-
-    @property
-    def len(self) -> int:
-        return self._reader.len
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._reader.read(size)
-        self._report(self._total - self._reader.len, self._total)
-        return data
 
 
 def open_session() -> requests.Session:
@@ -221,9 +121,7 @@ def _watch(sock: Any) -> None:
         attempt.watch(sock)
 
 
-def _open(
-    part: FilePart, stack: contextlib.ExitStack, digest: Digest | None = None
-) -> tuple[IO[bytes], Any]:
+def _open(part: FilePart, stack: contextlib.ExitStack) -> FilePiece:
     """The file to send, read from its start: the one pre-flight opened and checked when
     there is one (the caller owns it), else ``part.path``, closed by ``stack``."""
     if part.source is not None:
@@ -235,10 +133,7 @@ def _open(
         except OSError as exc:
             raise UsageError(f"cannot read {part.path}: {exc.strerror}") from None
         stack.callback(fh.close)
-    size = os.fstat(fh.fileno()).st_size
-    if part.base64:
-        return fh, (None, Base64Reader(fh, size, digest), "text/plain")
-    return fh, (part.filename, FixedReader(fh, size, digest), part.content_type)
+    return FilePiece(fh, os.fstat(fh.fileno()).st_size, part.base64)
 
 
 def send(
@@ -251,8 +146,8 @@ def send(
 ) -> RawResponse:
     """Perform ``spec``; every failure becomes a :class:`PixupError`.
 
-    ``progress(sent, total)`` is called as the body is read by the encoder, so it reports
-    bytes that really left the file, not a guess. ``digest`` is fed the file's bytes as
+    ``progress(sent, total)`` is called as each block of the body is handed to the
+    socket, so it reports bytes that really left, not a guess. ``digest`` is fed the file's bytes as
     they are read for sending, so the file is read once for both.
     """
     if log:
@@ -285,26 +180,23 @@ def _body(
     """The headers and the body to send: a streamed multipart form, a file as the whole
     body, or bytes. Files opened here are closed by ``stack``."""
     headers = dict(spec.headers)
+    pieces: list[Piece]
     if spec.files or spec.fields:
-        parts: list[tuple[str, Any]] = list(spec.fields)
-        for part in spec.files:
-            _, value = _open(part, stack, digest)
-            parts.append((part.field, value))
-        encoder = MultipartEncoder(fields=parts)
-        headers["Content-Type"] = encoder.content_type
-        if progress is None:
-            return headers, encoder
-        from requests_toolbelt.multipart.encoder import MultipartEncoderMonitor
+        files = [
+            (p.field, None if p.base64 else p.filename, _part_type(p), _open(p, stack))
+            for p in spec.files
+        ]
+        headers["Content-Type"], pieces = multipart(list(spec.fields), files)
+    elif spec.body_file is not None:
+        pieces = [_open(spec.body_file, stack)]
+        headers.setdefault("Content-Type", _part_type(spec.body_file))
+    else:
+        return headers, spec.body
+    return headers, Body(pieces, digest, progress)
 
-        total = encoder.len
-        return headers, MultipartEncoderMonitor(
-            encoder, lambda monitor: progress(monitor.bytes_read, total)
-        )
-    if spec.body_file is not None:
-        _, (_, reader, content_type) = _open(spec.body_file, stack, digest)
-        headers.setdefault("Content-Type", content_type)
-        return headers, reader if progress is None else _Reporting(reader, progress)
-    return headers, spec.body
+
+def _part_type(part: FilePart) -> str:
+    return "text/plain" if part.base64 else part.content_type
 
 
 def _request(

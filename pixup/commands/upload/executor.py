@@ -66,7 +66,7 @@ class _Hash:
         self._sha = hashlib.sha256()
         self.count = 0
 
-    def update(self, data: bytes, /) -> None:
+    def update(self, data: bytes | memoryview, /) -> None:
         self._sha.update(data)
         self.count += len(data)
 

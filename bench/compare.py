@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark pixup against curl and against itself, side by side in one run.
 
-Not a test: it prints figures (recorded in bench/README.md). Needs curl, and hyperfine and
-valgrind for start-up (Debian packages `curl hyperfine valgrind`); run from the repository
-with pixup installed: `python bench/compare.py [--big-mb 1024] [--rounds 5]`.
+Not a test: it prints figures (recorded in bench/README.md). Needs curl and GNU time, and
+for start-up hyperfine and valgrind (Debian packages `curl time hyperfine valgrind`); run
+from the repository with pixup installed: `python bench/compare.py [--big-mb 1024] [--rounds 5] [CASE...]`.
 
 Every transfer goes to `bench/sink.py`'s sink, which answers `Expect: 100-continue` and
 keeps connections alive (its test, tests/test_bench_sink.py, proves both): curl asks for
@@ -14,7 +14,7 @@ Transfers are measured as paired runs: each round runs both commands, in alterna
 order, and the figure quoted is the median over rounds of each command's wall time and of
 the ratio within a round (this machine's speed drifts between rounds, less within one).
 curl's own timing (`-w %{time_total}`) is printed beside its wall time as a check on the
-harness. Peak RSS is the child's own (`wait4`).
+harness. Peak RSS is GNU time's (`%M`).
 """
 
 from __future__ import annotations
@@ -67,16 +67,25 @@ def run(cmd: Sequence[str], env: dict[str, str], terminal: bool = False) -> Run:
     terminal emulator would."""
     if terminal:
         return _run_in_pty(cmd, env)
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        sys.exit(f"bench: {shlex.join(cmd)} exited {proc.returncode}")
-    return Run(wall, usage.ru_maxrss / 1024, out.decode(errors="replace"))
+    with tempfile.NamedTemporaryFile("r") as rss:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [*_time(rss.name), *cmd], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        wall = time.perf_counter() - started
+        if done.returncode:
+            sys.exit(f"bench: {shlex.join(cmd)} exited {done.returncode}")
+        return Run(wall, _rss_mb(rss.name), done.stdout.decode(errors="replace"))
+
+
+def _time(report: str) -> list[str]:
+    """GNU time, for the peak RSS: a child's own ru_maxrss (wait4) counts the memory of
+    the process it was forked from, this benchmark's, before its exec."""
+    return [tool("time"), "-f", "%M", "-o", report]
+
+
+def _rss_mb(report: str) -> float:
+    return int(Path(report).read_text().split()[-1]) / 1024
 
 
 def _run_in_pty(cmd: Sequence[str], env: dict[str, str]) -> Run:
@@ -86,9 +95,14 @@ def _run_in_pty(cmd: Sequence[str], env: dict[str, str]) -> Run:
 
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    report = tempfile.NamedTemporaryFile("r")  # noqa: SIM115 - closed below
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, env={**env, "TERM": "xterm-256color"}, stdin=slave, stdout=slave, stderr=slave
+        [*_time(report.name), *cmd],
+        env={**env, "TERM": "xterm-256color"},
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
     )
     os.close(slave)
     chunks: list[bytes] = []
@@ -105,13 +119,14 @@ def _run_in_pty(cmd: Sequence[str], env: dict[str, str]) -> Run:
 
     reader = threading.Thread(target=drain)
     reader.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    status = proc.wait()
     wall = time.perf_counter() - started
     reader.join(timeout=5)
     os.close(master)
-    if os.waitstatus_to_exitcode(status):
+    if status:
         sys.exit(f"bench: {shlex.join(cmd)} exited {status} at a terminal")
-    return Run(wall, usage.ru_maxrss / 1024, b"".join(chunks).decode(errors="replace"))
+    with report:
+        return Run(wall, _rss_mb(report.name), b"".join(chunks).decode(errors="replace"))
 
 
 @dataclass
@@ -279,7 +294,7 @@ class Bench:
             data = self.work / f"hist-{rows}"
             self._fill_ledger(data, rows)
             env = {**self.env, "PIXUP_DATA_DIR": str(data)}
-            runs = [run([self.pixup, "history", "--json"], env) for _ in range(3)]
+            runs = [run([self.pixup, "history", "--json", "--limit", "0"], env) for _ in range(3)]
             lines = runs[0].stdout.count("\n")
             print(
                 f"history --json, {rows:>7,} records: {statistics.median(r.wall for r in runs):.2f} s, "

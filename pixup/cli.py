@@ -717,7 +717,9 @@ def history(
         ),
     ] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed uploads.")] = False,
-    limit: Annotated[int, typer.Option("--limit", metavar="N", help="At most N records.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", help="At most N records (0: all of them).")
+    ] = 20,
     json_mode: JsonOpt = False,
 ) -> None:
     """List recorded uploads (a table, or NDJSON with --json)."""

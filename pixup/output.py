@@ -85,9 +85,10 @@ class Output:
     def add_secrets(self, values: Iterable[str]) -> None:
         """Redact each of ``values`` from now on, in every form it travels in."""
         # Very short values would blank out ordinary words; real secrets are long.
-        merged = set(self._secrets) | {
-            form for v in values if len(v) >= 4 for form in secret_forms(v) if len(form) >= 4
-        }
+        fresh = {form for v in values if len(v) >= 4 for form in secret_forms(v) if len(form) >= 4}
+        if fresh <= set(self._secrets):  # each attempt of a batch adds the same ones again
+            return
+        merged = set(self._secrets) | fresh
         self._secrets = sorted(merged, key=len, reverse=True)
         # A short one only as a whole token: the secret "wrong" leaves
         # "wrong_developer_key" alone. A long one anywhere: it is no word, and an echo may
@@ -144,7 +145,18 @@ class Output:
         self._emit(self.stdout if self.stdout_tty else self.stderr, self.shown(text) + "\n")
 
     def json(self, obj: dict[str, Any]) -> None:
-        """One JSON object on one line of stdout (NDJSON)."""
+        """One JSON object on one line of stdout (NDJSON), flushed: a reader sees each
+        result as it happens."""
+        self.stdout.write(self._json_line(obj))
+        self.stdout.flush()
+
+    def json_lines(self, objs: Iterable[dict[str, Any]]) -> None:
+        """Many objects, one a line, written as they come and flushed at the end."""
+        for obj in objs:
+            self.stdout.write(self._json_line(obj))
+        self.stdout.flush()
+
+    def _json_line(self, obj: dict[str, Any]) -> str:
         import json  # only under --json: the json package costs every other run ~2 ms
 
         clean = self._redact_obj(obj)
@@ -155,8 +167,7 @@ class Output:
             # A file name with bytes that are not UTF-8 (kept by Python as lone
             # surrogates): \u escapes keep the line valid UTF-8 for jq and friends.
             line = json.dumps(clean, ensure_ascii=True)
-        self.stdout.write(json_escaped(line) + "\n")
-        self.stdout.flush()
+        return json_escaped(line) + "\n"
 
     def failed(self, text: str) -> None:
         """A file's failure line for a person, on stderr (see :meth:`result`)."""

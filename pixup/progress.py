@@ -1,7 +1,7 @@
 """Progress bars on stderr: one per file in flight and one for the whole batch.
 
 Only for a person at a terminal (never under --json, -q, or when stderr is not a terminal);
-driven by the bytes the multipart encoder has read. rich is imported only when shown.
+driven by the bytes handed to the socket. rich is imported only when shown.
 """
 
 from __future__ import annotations
@@ -25,13 +25,17 @@ class UploadProgress:
         self._files = files
         self._progress: Any = None
         self._overall: Any = None
+        # Only the redraw thread writes to the terminal while the display is up (and the
+        # main thread, to start and stop it), under _lock. Workers change tasks through
+        # rich's own lock and queue lines under _queue: they never wait for a redraw.
         self._lock = threading.RLock()
+        self._queue = threading.Lock()
+        self._pending: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
 
     def __enter__(self) -> UploadProgress:
         if not self.enabled:
             return self
         from rich.console import Console
-        from rich.progress import Progress
 
         # One live display, transient: it is redrawn in place and gone before pixup ends.
         # Everything printed meanwhile goes above it, through print() below. rich's own
@@ -39,7 +43,7 @@ class UploadProgress:
         # made meanwhile in another thread, which left stale bars on the screen: here every
         # redraw, print and change happens under one lock.
         console = Console(file=self._out.stderr, no_color=not self._out.color)
-        self._progress = Progress(
+        self._progress = _progress_class()(
             *_columns(self._out.color),
             console=console,
             auto_refresh=False,
@@ -62,12 +66,32 @@ class UploadProgress:
     def _redraw(self) -> None:
         while not self._stop.wait(_REDRAW_SECONDS):
             with self._lock:
-                self._progress.refresh()
+                self._flush()
+                self._progress.redraw()
 
     def print(self, *renderables: Any, **options: Any) -> None:
-        """Print above the display (Output's lines and tables come here)."""
-        with self._lock:
-            self._progress.console.print(*renderables, **options)
+        """Print above the display (Output's lines and tables come here), at the next
+        redraw: each print under a live display redraws the whole display after it, so
+        the lines of a tenth of a second go out in one print (a 200-file batch took 2.4x
+        as long at a terminal as with -q when each line was printed at once)."""
+        with self._queue:
+            self._pending.append((renderables, options))
+
+    def _flush(self) -> None:
+        """Print the waiting lines, those printed alike in one call (the caller holds the
+        lock)."""
+        from rich.console import Group
+
+        with self._queue:
+            pending, self._pending = self._pending, []
+        while pending:
+            options = pending[0][1]
+            alike = 0
+            while alike < len(pending) and pending[alike][1] == options:
+                alike += 1
+            group = [r for renderables, _ in pending[:alike] for r in renderables]
+            self._progress.console.print(Group(*group), **options)
+            del pending[:alike]
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
@@ -75,6 +99,7 @@ class UploadProgress:
             self._redraws.join()
             self._out.live_console = None
             with self._lock:
+                self._flush()
                 self._progress.stop()
 
     @contextmanager
@@ -83,32 +108,43 @@ class UploadProgress:
         if self._progress is None:
             yield None
             return
-        with self._lock:
-            task = self._progress.add_task(name, total=size)
-        counted = [0]
+        task = self._progress.add_task(name, total=size)
+        counted = [0]  # this attempt's own: only its worker thread changes it
 
         def track(sent: int, total: int) -> None:
             done = min(size, size * sent // total) if total else size
-            with self._lock:
-                delta, counted[0] = done - counted[0], done
-                self._progress.update(task, completed=done)
-                if self._overall is not None:
-                    self._progress.advance(self._overall, delta)
+            delta, counted[0] = done - counted[0], done
+            self._progress.update(task, completed=done)
+            if self._overall is not None:
+                self._progress.advance(self._overall, delta)
 
         try:
             yield track
         finally:
-            with self._lock:
-                # A failed attempt gives its bytes back to the overall bar.
-                self._progress.remove_task(task)
-                if self._overall is not None and counted[0] != size:
-                    self._progress.advance(self._overall, -counted[0])
+            # A failed attempt gives its bytes back to the overall bar.
+            self._progress.remove_task(task)
+            if self._overall is not None and counted[0] != size:
+                self._progress.advance(self._overall, -counted[0])
 
     def file_done(self, size: int) -> None:
         """A file that finished without an attempt reaching the bar (pre-flight failure)."""
         if self._overall is not None:
-            with self._lock:
-                self._progress.advance(self._overall, size)
+            self._progress.advance(self._overall, size)
+
+
+def _progress_class() -> Any:
+    """rich's Progress, redrawn only when asked: its add_task redraws the whole display
+    at once, from whichever worker thread adds the task."""
+    from rich.progress import Progress
+
+    class Quiet(Progress):
+        def refresh(self) -> None:
+            pass
+
+        def redraw(self) -> None:
+            super().refresh()
+
+    return Quiet
 
 
 def _columns(color: bool) -> list[Any]:

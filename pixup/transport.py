@@ -28,12 +28,42 @@ Log = Callable[[str], None]
 
 
 def open_session() -> requests.Session:
+    """A session that reads the environment once: requests would otherwise read the proxy
+    variables and ~/.netrc again for every request of a batch (about 0.2 ms each). The
+    proxies come from :func:`_proxies`; ~/.netrc is never read, so no password of the
+    user's lands in an upload that did not ask for one."""
     session = requests.Session()
+    session.trust_env = False
+    session.verify = _ca_bundle()
     session.headers["User-Agent"] = USER_AGENT
     adapter = _adapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def _ca_bundle() -> str | bool:
+    """The CA bundle requests would take from the environment, else the default."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
+_PROXIES: dict[str, dict[str, str]] = {}
+
+
+def _proxies(url: str) -> dict[str, str]:
+    """The proxies for ``url`` from the environment (HTTPS_PROXY, NO_PROXY...), as
+    requests reads them, once per scheme and host."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # requests says what is wrong with it
+        return {}
+    key = f"{parts.scheme}://{parts.netloc}"
+    found = _PROXIES.get(key)
+    if found is None:
+        found = _PROXIES[key] = requests.utils.get_environ_proxies(url)
+    return found
 
 
 def _adapter() -> requests.adapters.HTTPAdapter:
@@ -217,6 +247,7 @@ def _request(
             timeout=(min(timeout, 10.0), timeout + _NET),
             allow_redirects=False,
             stream=True,
+            proxies=_proxies(spec.url),
         )
     except requests.exceptions.InvalidURL as exc:
         raise UsageError(f"invalid URL {spec.url!r}: {exc}") from None

@@ -52,13 +52,25 @@ def test_light_commands_import_nothing_heavy(args: list[str], tmp_path: object) 
     assert loaded == []
 
 
+_PNG = os.path.join(os.path.dirname(__file__), "fixtures", "sample.png")
+_IMGLY_1 = {"PIXUP_USERNAME": "u", "PIXUP_PASSWORD": "p-secret"}
+
+
+def test_a_dry_run_builds_the_request_without_the_network_stack(tmp_path: object) -> None:
+    names = imported(["upload", _PNG, "--dry-run", "-s", "imgly", "--api", "1"], tmp_path, _IMGLY_1)
+    assert sorted(n for n in names if n.split(".")[0] in HEAVY) == []
+    # Nor the history's database or the hash of a file it will not send.
+    assert not {"sqlite3", "hashlib"} & names
+
+
 def test_the_check_sees_a_heavy_import_where_there_is_one(tmp_path: object) -> None:
-    # A control: `upload --dry-run` does load requests, so the parse above can see one.
-    png = os.path.join(os.path.dirname(__file__), "fixtures", "sample.png")
+    # A control: an upload that is sent does load requests, so the parse above can see one
+    # (nothing listens on port 9: it fails, after importing what sending needs).
     names = imported(
-        ["upload", png, "--dry-run", "-s", "imgly", "--api", "1"],
+        ["upload", _PNG, "-s", "imgly", "--api", "1", "--endpoint", "http://127.0.0.1:9"],
         tmp_path,
-        {"PIXUP_USERNAME": "u", "PIXUP_PASSWORD": "p-secret"},
+        {**_IMGLY_1, "PIXUP_DATA_DIR": str(tmp_path)},
+        ok=False,
     )
     assert "requests" in names
 

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -113,7 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.server.seen.append((self.path, dict(self.headers)))
-        mode = self.path.split("/")[1]
+        # As a proxy it is asked for absolute URLs: the mode is the path's first part.
+        mode = urllib.parse.urlsplit(self.path).path.split("/")[1]
         if mode == "hang":
             time.sleep(6)
             return
@@ -351,6 +353,33 @@ def test_plain_http_to_another_host_needs_an_opt_in(env: dict[str, str], png: Pa
     )
     assert dry.returncode == 0
     assert "refusing" not in dry.stderr
+
+
+def test_proxies_come_from_the_environment_and_netrc_is_never_read(
+    hostile: _Server, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    proxy = f"http://127.0.0.1:{hostile.server_port}"
+    base = "http://pics.example.invalid/ok"
+    args = ["upload", str(png), str(png), "--endpoint", base, "--allow-insecure-http"]
+    proxied = {**env, "http_proxy": proxy, "HTTP_PROXY": proxy, "no_proxy": "", "NO_PROXY": ""}
+    result, _ = _run([*args, "--retries", "0"], proxied)
+    assert result.returncode == 0, result.stderr
+    # Both files through the proxy, asked for by their absolute URL.
+    assert [path for path, _ in hostile.seen] == [f"{base}/1/upload.json"] * 2
+    # NO_PROXY names the host: pixup goes direct (and the made-up host does not resolve).
+    bypass = {**proxied, "no_proxy": "pics.example.invalid", "NO_PROXY": "pics.example.invalid"}
+    direct, _ = _run([*args, "--retries", "0"], bypass)
+    assert direct.returncode == 5
+    assert len(hostile.seen) == 2
+    # A ~/.netrc entry for the host is not sent along (requests would add it as Basic).
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".netrc").write_text("machine 127.0.0.1 login someone password netrc-secret-1\n")
+    (home / ".netrc").chmod(0o600)
+    plain = {k: v for k, v in env.items() if "proxy" not in k.lower()}
+    local, _ = _run(["upload", str(png), "--endpoint", proxy + "/ok"], {**plain, "HOME": str(home)})
+    assert local.returncode == 0, local.stderr
+    assert "Authorization" not in hostile.seen[-1][1]
 
 
 def _with_hosts(hosts: Path) -> list[str] | None:

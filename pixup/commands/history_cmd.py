@@ -100,8 +100,8 @@ def list_(
     limit: int,
 ) -> int:
     def action() -> None:
-        if limit < 1:
-            raise UsageError("--limit must be at least 1")
+        if limit < 0:
+            raise UsageError("--limit must be 0 (all records) or more")
         if service is not None:
             from pixup import providers
 
@@ -114,10 +114,11 @@ def list_(
             limit=limit,
         )
         if out.json_mode:
-            for row in rows_to_json(rows):
-                out.json(row)
-        elif rows:
-            _table(out, rows)
+            out.json_lines(rows_to_json(rows))
+            return
+        table = list(rows)  # the columns' widths depend on every row
+        if table:
+            _table(out, table)
         else:
             out.info(
                 "No uploads recorded"

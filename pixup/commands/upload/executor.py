@@ -11,7 +11,6 @@ again: a refused upload was not stored.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import random
 import threading
@@ -22,7 +21,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from pixup import transport
 from pixup.commands.upload.plan import STDIN, Batch, Item, Outcome
 from pixup.commands.upload.preflight import preflight
 from pixup.commands.upload.report import from_history
@@ -63,6 +61,8 @@ class _Hash:
     """SHA-256 fed by the transport as it reads the file; complete only if every byte was."""
 
     def __init__(self) -> None:
+        import hashlib  # not for --dry-run or --no-history
+
         self._sha = hashlib.sha256()
         self.count = 0
 
@@ -110,6 +110,8 @@ class Uploader:
         # One session per worker: connections are reused, never shared across threads.
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
+            from pixup import transport  # requests and urllib3: not for --dry-run
+
             session = self._local.session = transport.open_session()
             with self._lock:
                 self._sessions.append(session)
@@ -241,6 +243,8 @@ class Uploader:
             warning = plain_text_secrets_warning(spec.url)
             if warning:
                 self.out.warn_once(warning)
+        from pixup import transport
+
         tracker = self.progress.file(item.name, item.size) if self.progress else None
         with tracker or contextlib.nullcontext(None) as track:
             resp = transport.send(

@@ -10,17 +10,19 @@ keeps connections alive (its test, tests/test_bench_sink.py, proves both): curl 
 100-continue on bodies over 1 MB and, unanswered, waits a second before sending. The sink
 runs in its own process, pinned to the last core; the clients are not pinned.
 
-Transfers are measured as paired runs: each round runs both commands, in alternating
-order, and the figure quoted is the median over rounds of each command's wall time and of
-the ratio within a round (this machine's speed drifts between rounds, less within one).
-curl's own timing (`-w %{time_total}`) is printed beside its wall time as a check on the
-harness. Peak RSS is GNU time's (`%M`).
+Transfers are measured in rounds: each round runs every command of a case once, the order
+turned by one each round, and the figures quoted are the medians over rounds of each
+command's wall time and of its ratio to the case's anchor within a round (this machine's
+speed drifts between rounds, less within one). curl's own timing (`-w %{time_total}`) is
+printed beside its wall time as a check on the harness. Peak RSS is GNU time's (`%M`).
+With `--before PIXUP`, an older build runs in the same rounds as a third command.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import os
 import pty
@@ -34,8 +36,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -129,35 +131,47 @@ def _run_in_pty(cmd: Sequence[str], env: dict[str, str]) -> Run:
         return Run(wall, _rss_mb(report.name), b"".join(chunks).decode(errors="replace"))
 
 
-@dataclass
-class Pair:
-    a: list[Run] = field(default_factory=list)
-    b: list[Run] = field(default_factory=list)
-
-    @property
-    def ratio(self) -> float:
-        return statistics.median(x.wall / y.wall for x, y in zip(self.a, self.b, strict=True))
-
-    def wall(self, side: str) -> float:
-        return statistics.median(r.wall for r in getattr(self, side))
-
-    def rss(self, side: str) -> float:
-        return max(r.rss_mb for r in getattr(self, side))
+Runs = dict[str, list[Run]]
 
 
-def paired(
-    a: Callable[[], Run],
-    b: Callable[[], Run],
+def rotated(
+    commands: Mapping[str, Callable[[], Run]],
     rounds: int,
     between: Callable[[], None] = lambda: None,
-) -> Pair:
-    pair = Pair()
+) -> Runs:
+    """Each round runs every command once, the order turned by one each round."""
+    names = list(commands)
+    runs: Runs = {name: [] for name in names}
     for i in range(rounds):
-        order = [("a", a), ("b", b)] if i % 2 == 0 else [("b", b), ("a", a)]
-        for side, fn in order:
-            getattr(pair, side).append(fn())
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            runs[name].append(commands[name]())
             between()
-    return pair
+    return runs
+
+
+def median_wall(runs: list[Run]) -> float:
+    return statistics.median(r.wall for r in runs)
+
+
+def ratio(runs: Runs, name: str, anchor: str) -> float:
+    """The median over rounds of ``name``'s wall time over ``anchor``'s in that round."""
+    return statistics.median(x.wall / y.wall for x, y in zip(runs[name], runs[anchor], strict=True))
+
+
+def show(title: str, runs: Runs, anchor: str, rss: bool = True) -> None:
+    """One case: each command's median wall (and peak RSS; curl's own time_total beside
+    its wall, as a check on the harness), then each one's ratio to ``anchor``."""
+    parts = []
+    for name, these in runs.items():
+        text = f"{name} {median_wall(these):.2f} s"
+        extra = []
+        if name.startswith("curl"):
+            extra.append(f"own {curl_own(these):.2f} s")
+        if rss:
+            extra.append(f"{max(r.rss_mb for r in these):.1f} MiB")
+        parts.append(text + (f" ({', '.join(extra)})" if extra else ""))
+    ratios = [f"{name}/{anchor} {ratio(runs, name, anchor):.2f}" for name in runs if name != anchor]
+    print(f"{title}\n    " + "; ".join(parts) + "\n    ratio: " + ", ".join(ratios))
 
 
 def curl_form(url: str, file: str, *, pre_encoded: bool = False) -> list[str]:
@@ -184,9 +198,11 @@ def curl_own(runs: list[Run]) -> float:
 
 
 class Bench:
-    def __init__(self, work: Path, rounds: int, big_mb: int) -> None:
+    def __init__(self, work: Path, rounds: int, big_mb: int, before: str | None) -> None:
         self.work, self.rounds, self.big_mb = work, rounds, big_mb
-        self.pixup = tool("pixup")
+        # The build measured, and an older one measured beside it in the same rounds.
+        self.builds = {"pixup": tool("pixup"), **({"before": before} if before else {})}
+        self.pixup = self.builds["pixup"]
         # The sink on the last core, the clients free to use all of them.
         self.cpu = (os.cpu_count() or 1) - 1 or None
         self.sink = SinkProcess(cpu=self.cpu)
@@ -202,8 +218,15 @@ class Bench:
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.env.pop("NO_COLOR", None)
 
-    def upload(self, *args: str, url: str | None = None) -> list[str]:
-        return [self.pixup, "upload", *args, "--endpoint", url or self.sink.url, "--max-size", "8G"]
+    def uploads(
+        self, *args: str, url: str | None = None, terminal: bool = False, suffix: str = ""
+    ) -> dict[str, Callable[[], Run]]:
+        """``pixup upload ARGS`` by each build, keyed by build name (and ``suffix``)."""
+        tail = ["--endpoint", url or self.sink.url, "--max-size", "8G"]
+        return {
+            name + suffix: self.r([exe, "upload", *args, *tail], terminal)
+            for name, exe in self.builds.items()
+        }
 
     def r(self, cmd: list[str], terminal: bool = False) -> Callable[[], Run]:
         return lambda: run(cmd, self.env, terminal)
@@ -218,28 +241,17 @@ class Bench:
     def big(self) -> None:
         big = self.big_file()
         mb = f"{self.big_mb} MiB"
-        curl = curl_form(self.sink.url, str(big))
-        for label, extra in (("ledger on", []), ("--no-history", ["--no-history"])):
-            pair = paired(self.r(self.upload(str(big), "-q", *extra)), self.r(curl), self.rounds)
-            print(
-                f"{mb}, {label:<13} pixup {pair.wall('a'):.2f} s ({pair.rss('a'):.1f} MiB)  "
-                f"curl -F {pair.wall('b'):.2f} s (own {curl_own(pair.b):.2f} s, "
-                f"{pair.rss('b'):.1f} MiB)  ratio {pair.ratio:.2f}"
-            )
+        curl = {"curl -F": self.r(curl_form(self.sink.url, str(big)))}
+        for label, extra in (("default (ledger on)", []), ("--no-history", ["--no-history"])):
+            runs = rotated({**self.uploads(str(big), "-q", *extra), **curl}, self.rounds)
+            show(f"{mb}, {label}", runs, "curl -F")
         encoded = self.work / "big.b64"
         with open(big, "rb") as src, open(encoded, "wb") as dst:
             while chunk := src.read(3 << 20):
                 dst.write(base64.b64encode(chunk))
-        pair = paired(
-            self.r(self.upload(str(big), "-q", "--base64")),
-            self.r(curl_form(self.sink.url, str(encoded), pre_encoded=True)),
-            self.rounds,
-        )
-        print(
-            f"{mb}, --base64      pixup {pair.wall('a'):.2f} s ({pair.rss('a'):.1f} MiB)  "
-            f"curl, pre-encoded {pair.wall('b'):.2f} s (own {curl_own(pair.b):.2f} s)  "
-            f"ratio {pair.ratio:.2f}"
-        )
+        pre = {"curl pre-encoded": self.r(curl_form(self.sink.url, str(encoded), pre_encoded=True))}
+        runs = rotated({**self.uploads(str(big), "-q", "--base64"), **pre}, self.rounds)
+        show(f"{mb}, --base64 (default, ledger on)", runs, "curl pre-encoded")
         encoded.unlink()
 
     def small_files(self, count: int = 200) -> list[str]:
@@ -259,51 +271,66 @@ class Bench:
         listing.write_text("\n".join(files) + "\n")
         for delay in (0.0, 0.05):
             sink = SinkProcess(delay, self.cpu)
-            j1 = self.r(self.upload(*files, "-q", "-j", "1", url=sink.url))
-            j8 = self.r(self.upload(*files, "-q", "-j", "8", url=sink.url))
-            pair = paired(j8, j1, self.rounds)
-            line = (
-                f"200 x 50 KB, server {delay * 1000:.0f} ms: -j 8 {pair.wall('a'):.2f} s, "
-                f"-j 1 {pair.wall('b'):.2f} s: -j 8 / -j 1 {pair.ratio:.2f}"
-            )
+            commands = {
+                **self.uploads(*files, "-q", "-j", "8", url=sink.url, suffix=" -j 8"),
+                **self.uploads(*files, "-q", "-j", "1", url=sink.url, suffix=" -j 1"),
+            }
             if delay == 0.0:
                 curl = shlex.join(curl_form(sink.url, "{}"))
-                xargs = ["sh", "-c", f"xargs -P 8 -I{{}} {curl} < {shlex.quote(str(listing))}"]
-                with_curl = paired(j8, self.r(xargs), self.rounds)
-                line += (
-                    f"; xargs -P8 curl {with_curl.wall('b'):.2f} s: "
-                    f"-j 8 / xargs {with_curl.ratio:.2f}"
-                )
-            print(line)
+                xargs = f"xargs -P 8 -I{{}} {curl} < {shlex.quote(str(listing))} > /dev/null"
+                commands["xargs -P8 curl"] = self.r(["sh", "-c", xargs])
+            runs = rotated(commands, self.rounds)
+            title = f"200 x 50 KB, the server answers after {delay * 1000:.0f} ms"
+            show(title, runs, "pixup -j 1", rss=False)
+            if delay == 0.0:
+                print(f"    pixup -j 8 / xargs {ratio(runs, 'pixup -j 8', 'xargs -P8 curl'):.2f}")
             sink.close()
+        self._cpu_per_file(files)
+
+    def _cpu_per_file(self, files: list[str]) -> None:
+        """pixup's own CPU (user + system) per file: 200 files less 1 file, over 199."""
+        for name, exe in self.builds.items():
+            cpu = []
+            for batch in (files, files[:1]):
+                args = [exe, "upload", *batch, "-q", "-j", "1", "--endpoint", self.sink.url]
+                before = os.times()
+                subprocess.run(args, env=self.env, stdout=subprocess.DEVNULL, check=True)
+                after = os.times()
+                cpu.append(
+                    after.children_user
+                    - before.children_user
+                    + after.children_system
+                    - before.children_system
+                )
+            print(f"    {name}: CPU per file {(cpu[0] - cpu[1]) / 199 * 1000:.2f} ms")
 
     def terminal(self) -> None:
         files = self.small_files()
-        pair = paired(
-            self.r(self.upload(*files, "-j", "4"), terminal=True),
-            self.r(self.upload(*files, "-j", "4", "-q"), terminal=True),
-            self.rounds,
-        )
-        print(
-            f"200 x 50 KB at a terminal (pty 100x30): {pair.wall('a'):.2f} s, with -q "
-            f"{pair.wall('b'):.2f} s: ratio {pair.ratio:.2f}"
-        )
+        commands = {
+            **self.uploads(*files, "-j", "4", terminal=True),
+            **self.uploads(*files, "-j", "4", "-q", terminal=True, suffix=" -q"),
+        }
+        runs = rotated(commands, self.rounds)
+        show("200 x 50 KB at a terminal (pty 100x30), -j 4", runs, "pixup -q", rss=False)
 
     def history(self) -> None:
         for rows in (100, 100_000):
             data = self.work / f"hist-{rows}"
             self._fill_ledger(data, rows)
             env = {**self.env, "PIXUP_DATA_DIR": str(data)}
-            runs = [run([self.pixup, "history", "--json", "--limit", "0"], env) for _ in range(3)]
-            lines = runs[0].stdout.count("\n")
-            print(
-                f"history --json, {rows:>7,} records: {statistics.median(r.wall for r in runs):.2f} s, "
-                f"peak RSS {max(r.rss_mb for r in runs):.1f} MiB ({lines:,} lines)"
-            )
+            # An older pixup takes no --limit 0: a limit above the number of rows, for both.
+            commands = {
+                name: functools.partial(run, [exe, "history", "--json", "--limit", "1000000"], env)
+                for name, exe in self.builds.items()
+            }
+            runs = rotated(commands, 3)
+            lines = runs["pixup"][0].stdout.count("\n")
+            show(f"history --json, {rows:,} records ({lines:,} lines)", runs, "pixup")
 
     def _fill_ledger(self, data: Path, rows: int) -> None:
         env = {**self.env, "PIXUP_DATA_DIR": str(data)}
-        run(self.upload(str(PNG), "-q"), env)  # creates the database at its schema
+        # An upload creates the database at its schema.
+        run([self.pixup, "upload", str(PNG), "-q", "--endpoint", self.sink.url], env)
         conn = sqlite3.connect(data / "history.sqlite3")
         first = conn.execute("SELECT * FROM uploads").fetchone()
         names = [d[0] for d in conn.execute("SELECT * FROM uploads").description]
@@ -338,34 +365,35 @@ class Bench:
                 if path.is_file():
                     path.unlink()
 
+        to_sandbox = {"curl -F to the sandbox": self.r(curl_form(url.group(0), str(big)))}
         try:
-            pair = paired(
-                self.r(curl_form(url.group(0), str(big))),
-                self.r(curl_form(self.sink.url, str(big))),
+            runs = rotated(
+                {**to_sandbox, "curl -F to the sink": self.r(curl_form(self.sink.url, str(big)))},
                 self.rounds,
                 empty_store,
             )
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-        print(
-            f"curl -F {self.big_mb} MiB: to pixup sandbox {pair.wall('a'):.2f} s "
-            f"(own {curl_own(pair.a):.2f} s), to the sink {pair.wall('b'):.2f} s "
-            f"(own {curl_own(pair.b):.2f} s): ratio {pair.ratio:.2f}"
+        show(
+            f"{self.big_mb} MiB by curl -F: pixup sandbox against the sink",
+            runs,
+            "curl -F to the sink",
         )
         big.unlink()
 
     def startup(self) -> None:
         x = self.work / "x.png"
         shutil.copy(PNG, x)
-        commands = {
-            "python -c 'import typer'": [sys.executable, "-c", "import typer"],
-            "pixup --version": [self.pixup, "--version"],
-            "pixup --help": [self.pixup, "--help"],
-            "pixup thumb-url 3de -s imgly": [self.pixup, "thumb-url", "3de", "-s", "imgly"],
-            "pixup config path": [self.pixup, "config", "path"],
-            "pixup upload x.png --dry-run": [self.pixup, "upload", str(x), "--dry-run"],
-        }
+        commands = {"python -c 'import typer'": [sys.executable, "-c", "import typer"]}
+        for name, exe in self.builds.items():
+            commands |= {
+                f"{name} --version": [exe, "--version"],
+                f"{name} --help": [exe, "--help"],
+                f"{name} thumb-url 3de -s imgly": [exe, "thumb-url", "3de", "-s", "imgly"],
+                f"{name} config path": [exe, "config", "path"],
+                f"{name} upload x.png --dry-run": [exe, "upload", str(x), "--dry-run"],
+            }
         medians = hyperfine([shlex.join(c) for c in commands.values()], 40, self.env)
         counts = [instructions(c, self.env) for c in commands.values()]
         for name, median, count in zip(commands, medians, counts, strict=True):
@@ -408,8 +436,11 @@ CASES = ("startup", "big", "many", "terminal", "history", "sandbox")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="paired rounds per transfer")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per transfer")
     parser.add_argument("--big-mb", type=int, default=1024, help="size of the big file, MiB")
+    parser.add_argument(
+        "--before", metavar="PIXUP", help="an older pixup command, measured in the same rounds"
+    )
     parser.add_argument("cases", nargs="*", help=f"some of: {' '.join(CASES)} (default: all)")
     args = parser.parse_args()
     unknown = set(args.cases) - set(CASES)
@@ -418,9 +449,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="pixup-compare-"))
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, loopback; "
-        f"{args.rounds} paired rounds\n"
+        f"{args.rounds} rounds, each command once a round, the order turned each round\n"
     )
-    bench = Bench(work, args.rounds, args.big_mb)
+    bench = Bench(work, args.rounds, args.big_mb, args.before)
     try:
         for case in args.cases or CASES:
             getattr(bench, case)()

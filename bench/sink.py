@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import BinaryIO
+from io import BufferedReader
 
 # A TwitrPix API 1 success: what both tools' answers are parsed as.
 ANSWER = json.dumps(
@@ -60,7 +60,7 @@ class Sink:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
-        stream = conn.makefile("rb", buffering=BLOCK)
+        stream: BufferedReader = conn.makefile("rb", buffering=BLOCK)  # type: ignore[assignment]
         try:
             while self._one(conn, stream):
                 pass
@@ -69,7 +69,7 @@ class Sink:
         finally:
             conn.close()
 
-    def _one(self, conn: socket.socket, stream: BinaryIO) -> bool:
+    def _one(self, conn: socket.socket, stream: BufferedReader) -> bool:
         """One request on a kept-alive connection; False when the client is done."""
         headers = _headers(stream)
         if headers is None:
@@ -115,7 +115,7 @@ class SinkProcess:
         self.proc.wait(timeout=10)
 
 
-def _headers(stream: BinaryIO) -> dict[str, str] | None:
+def _headers(stream: BufferedReader) -> dict[str, str] | None:
     line = stream.readline()
     if not line:
         return None
@@ -128,7 +128,7 @@ def _headers(stream: BinaryIO) -> dict[str, str] | None:
         headers[name.strip().lower()] = value.strip()
 
 
-def _discard(stream: BinaryIO, length: int) -> int:
+def _discard(stream: BufferedReader, length: int) -> int:
     buf = memoryview(bytearray(BLOCK))
     left = length
     while left > 0:
@@ -139,7 +139,7 @@ def _discard(stream: BinaryIO, length: int) -> int:
     return length
 
 
-def _discard_chunked(stream: BinaryIO) -> int:
+def _discard_chunked(stream: BufferedReader) -> int:
     total = 0
     while True:
         size = int(stream.readline().split(b";")[0], 16)

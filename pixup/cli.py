@@ -561,11 +561,22 @@ def config_unset(key: KeyArg, json_mode: ConfigJsonOpt = False) -> None:
 
 
 @config_app.command("list")
-def config_list(json_mode: ConfigJsonOpt = False) -> None:
+def config_list(
+    effective: Annotated[
+        bool,
+        typer.Option(
+            "--effective",
+            help="Every setting in effect for a service, with where each comes from (flag, "
+            "env, config, default), and its credentials (secrets as set or missing).",
+        ),
+    ] = False,
+    service: ServiceOpt = None,
+    json_mode: ConfigJsonOpt = False,
+) -> None:
     """Print every key set in the config file, and which secrets the keyring holds."""
     from pixup.commands import config_cmd
 
-    raise typer.Exit(config_cmd.list_(_output(json_mode), _ctx()))
+    raise typer.Exit(config_cmd.list_(_output(json_mode), _ctx(), effective, service))
 
 
 LOGIN_HELP = """Log in once and keep the secrets in the system keyring.

@@ -148,6 +148,10 @@ BUSY_SECONDS = 2.0
 PENDING_NAME = "history-pending.jsonl"
 
 
+# How long opening the database may meet another process's lock before giving up.
+OPEN_SECONDS = 10.0
+
+
 class HistoryDeferred(HistoryUnavailable):
     """The ledger is locked by another process: records are kept, not lost."""
 
@@ -162,17 +166,36 @@ class Ledger:
         self._pending = path.with_name(PENDING_NAME)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
-            )
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            # In WAL mode a commit then survives pixup being killed without an fsync of
-            # its own (only a power cut may undo the last ones): 1-2 ms a file saved.
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(self._conn)
+            self._conn = self._connect(path)
         except (sqlite3.Error, OSError) as exc:
             raise HistoryUnavailable(f"{path}: {exc}") from None
         self._take_pending()
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        """Open, in WAL mode, at the current schema. Several processes opening a new
+        database at once can meet "locked" outside the busy handler's reach (switching
+        to WAL, creating the schema): that is tried again for up to OPEN_SECONDS."""
+        import random
+        import sqlite3
+
+        deadline = time.monotonic() + OPEN_SECONDS
+        while True:
+            conn = sqlite3.connect(
+                path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+            )
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                # In WAL mode a commit then survives pixup being killed without an fsync
+                # of its own (only a power cut may undo the last ones): 1-2 ms a file.
+                conn.execute("PRAGMA synchronous = NORMAL")
+                migrate(conn)
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if not _locked(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0.02, 0.1))
 
     @classmethod
     def open(cls, env: Mapping[str, str]) -> Ledger:

@@ -40,7 +40,8 @@ class Settings:
     timeout: float
     max_size: int | None = None
     history: bool = True
-    sources: dict[str, str] = field(default_factory=dict)
+    # Every key resolved, with its value and where it came from: flag, env, config, default.
+    effective: dict[str, tuple[Any, str]] = field(default_factory=dict)
     # Filled in only by commands that send something (pixup.commands.common.with_credentials):
     # thumb-url and config never pay for pixup.models.
     found_credentials: Credentials | None = field(default=None, repr=False)
@@ -48,6 +49,11 @@ class Settings:
     @property
     def service(self) -> str:
         return self.provider.name
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Where each resolved key came from."""
+        return {key: source for key, (_, source) in self.effective.items()}
 
     @property
     def credentials(self) -> Credentials:
@@ -60,29 +66,30 @@ class _Resolver:
     def __init__(self, env: Mapping[str, str], config: cfgmod.ConfigFile) -> None:
         self.env = env
         self.config = config
-        self.sources: dict[str, str] = {}
+        self.effective: dict[str, tuple[Any, str]] = {}
 
     def pick(self, key: str, flag: Any, flag_name: str, default: Any) -> Any:
         """The first of flag, environment, config file and default that has a value."""
+        value, source = self._find(key, flag, flag_name, default)
+        self.effective[key] = (value, source)
+        return value
+
+    def _find(self, key: str, flag: Any, flag_name: str, default: Any) -> tuple[Any, str]:
         spec = keys.spec_for(key)
         if flag is not None:
-            self.sources[key] = "flag"
             try:
-                return spec.parse(str(flag))
+                return spec.parse(str(flag)), "flag"
             except ValueError as exc:
                 raise UsageError(f"bad value for {flag_name}: {exc}") from None
         if spec.env and self.env.get(spec.env):
-            self.sources[key] = "env"
             try:
-                return spec.parse(self.env[spec.env])
+                return spec.parse(self.env[spec.env]), "env"
             except ValueError as exc:
                 raise ConfigError(f"bad value in {spec.env}: {exc}") from None
         value = keys.valid_value(self.config, key)
         if value is not None:
-            self.sources[key] = "config"
-            return value
-        self.sources[key] = "default"
-        return default
+            return value, "config"
+        return default, "default"
 
 
 def resolve(
@@ -107,5 +114,5 @@ def resolve(
         timeout=timeout,
         max_size=max_size,
         history=history,
-        sources=r.sources,
+        effective=r.effective,
     )

@@ -61,13 +61,17 @@ class CredentialSpec(NamedTuple):
 
 
 class AskValues(NamedTuple):
-    """Values the user has (an API key, a user name and password), stored as given."""
+    """Values the user has (an API key, a user name and password), stored as given or
+    once ``verify`` has accepted them."""
 
     title: str
     values: tuple[CredentialSpec, ...] = ()
     who: CredentialSpec | None = None  # the value that names the account
     note: str | None = None  # said after storing, e.g. that nothing could be checked
     shared: bool = False
+    # A URL (config key) that checks ``who`` and the step's secret by HTTP Basic auth
+    # before anything is stored; None: stored as given.
+    verify: KeySpec | None = None
 
     @property
     def credentials(self) -> tuple[CredentialSpec, ...]:
@@ -75,7 +79,7 @@ class AskValues(NamedTuple):
 
     @property
     def urls(self) -> tuple[KeySpec, ...]:
-        return ()
+        return (self.verify,) if self.verify is not None else ()
 
 
 class OAuth1Pin(NamedTuple):

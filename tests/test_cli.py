@@ -453,6 +453,43 @@ def test_config_commands(clean_env: dict[str, str]) -> None:
     assert unknown.exit_code == 2 and "valid keys: service, timeout" in unknown.stderr
 
 
+def test_config_list_effective_says_what_is_in_effect_and_where_from(
+    clean_env: dict[str, str],
+) -> None:
+    run(["config", "set", "timeout", "12"], clean_env)
+    Path(clean_env["PIXUP_TEST_KEYRING_FILE"]).write_text(
+        json.dumps({"pixup/oauth.token": "tok-from-keyring-123456"})
+    )
+    env = {
+        **clean_env,
+        "PIXUP_TWITRPIX_API": "1",
+        "PIXUP_TWITRPIX_API_KEY": "key-from-env-123456",
+        "PIXUP_OAUTH_CONSUMER_KEY": "consumer-public-1",
+    }
+    shown = run(["config", "list", "--effective"], env)
+    assert shown.exit_code == 0, shown.stderr
+    rows = {
+        line.split(" = ")[0].strip(): line.split(" = ")[1] for line in shown.stdout.splitlines()
+    }
+    assert rows["service"] == "twitrpix  (default)"
+    assert rows["twitrpix.api"] == "1  (env PIXUP_TWITRPIX_API)"
+    assert rows["timeout"] == "12.0  (config)"
+    assert rows["twitrpix.max_size"] == "4.0 MiB  (default)"
+    assert rows["twitrpix.api_key"] == "<secret: set (env)>"
+    assert rows["oauth.token"] == "<secret: set (keyring)>"
+    assert rows["oauth.token_secret"] == "<secret: missing>"
+    assert rows["oauth.consumer_key"] == "consumer-public-1  (env)"  # not a secret: shown
+    for secret in ("key-from-env-123456", "tok-from-keyring-123456"):
+        assert secret not in shown.stdout
+    # A flag names another service; --json gives the same facts.
+    doc = json.loads(run(["config", "list", "-s", "imgly", "--json"], env).stdout)
+    assert (doc["service"], doc["api"]) == ("imgly", 2)
+    assert doc["values"]["service"] == {"value": "imgly", "source": "flag"}
+    assert doc["values"]["timeout"] == {"value": 12.0, "source": "config"}
+    assert doc["credentials"]["oauth.token"] == {"secret": True, "source": "keyring"}
+    assert "tok-from-keyring-123456" not in json.dumps(doc)
+
+
 def test_the_config_service_is_the_default(box: Sandbox, env: dict[str, str], png: Path) -> None:
     run(["config", "set", "service", "imgly"], env)
     result = run(["upload", str(png), "--json"], env)

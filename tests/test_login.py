@@ -202,27 +202,48 @@ def test_a_wrong_pin_is_refused(env: dict[str, str]) -> None:
     assert keyring_file(env) == {}
 
 
+_V1_LOGIN = ["config", "login", "-s", "imgly", "--api", "1", "--password-stdin"]
+
+
 def test_a_keyring_that_refuses_writes_stores_nothing_anywhere(env: dict[str, str]) -> None:
     result = pixup(
-        ["config", "login", "-s", "imgly", "--api", "1", "--username", "u", "--password-stdin"],
+        [*_V1_LOGIN, "--username", SANDBOX.username],
         {**env, "PIXUP_TEST_KEYRING_READONLY": "1"},
-        stdin="pw-secret-123\n",
+        stdin=SANDBOX.password + "\n",
     )
     assert result.returncode == 3
     assert "nothing was stored" in result.stderr
+    assert "did not accept" not in result.stderr  # the password was right: the keyring refused
     assert keyring_file(env) == {}
     config = cfgmod.load(Path(env["PIXUP_CONFIG_DIR"]) / "config.toml")
     assert config.data == {}
-    assert "pw-secret-123" not in result.stderr
+    assert SANDBOX.password not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("user", "password"),
+    [(SANDBOX.username, "wrong-password-1"), ("someone-else", SANDBOX.password)],
+)
+def test_a_wrong_user_name_or_password_is_refused_before_anything_is_stored(
+    env: dict[str, str], user: str, password: str
+) -> None:
+    import base64
+
+    result = pixup([*_V1_LOGIN, "--username", user], env, stdin=password + "\n")
+    assert result.returncode == 3, result.stderr
+    assert "did not accept the img.ly user name and password (HTTP 401)" in result.stderr
+    assert "nothing was stored" in result.stderr
+    assert "Logged in" not in result.stdout + result.stderr
+    assert keyring_file(env) == {}
+    assert cfgmod.load(Path(env["PIXUP_CONFIG_DIR"]) / "config.toml").data == {}
+    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+    for secret in (password, basic):
+        assert secret not in result.stdout + result.stderr
 
 
 def test_logout_removes_what_login_stored(env: dict[str, str]) -> None:
-    pixup(
-        ["config", "login", "-s", "imgly", "--api", "1", "--username", "u", "--password-stdin"],
-        env,
-        stdin="pw-secret-123\n",
-    )
-    assert keyring_file(env) == {"pixup/imgly.password": "pw-secret-123"}
+    pixup([*_V1_LOGIN, "--username", SANDBOX.username], env, stdin=SANDBOX.password + "\n")
+    assert keyring_file(env) == {"pixup/imgly.password": SANDBOX.password}
     result = pixup(["config", "logout", "-s", "imgly", "--json"], env)
     assert json.loads(result.stdout) == {
         "ok": True,

@@ -40,6 +40,11 @@ class LoginOptions:
 def _ask_values(step: AskValues, session: LoginSession) -> Obtained:
     values = {spec: session.inputs.pick(spec) for spec in step.values}
     session.out.add_secrets(v for s, v in values.items() if s.secret)
+    if step.verify is not None and step.who is not None:
+        from pixup.auth import basic
+
+        secret = next(v for s, v in values.items() if s.secret)
+        basic.verify(step.verify, session, values[step.who], secret, step.title)
     if step.note:
         session.out.info(step.note)
     return Obtained(values, values.get(step.who) if step.who else None)

@@ -46,7 +46,9 @@ API1_LOGIN = AskValues(
     title="img.ly",
     values=(USERNAME, PASSWORD),
     who=USERNAME,
-    note="img.ly API 1 cannot check a password without uploading; stored as given.",
+    # img.ly API 1 takes the Twitter account's own name and password; Twitter's API 1
+    # checked them at verify_credentials, with HTTP Basic auth.
+    verify=TWITTER.verify_url,
 )
 
 

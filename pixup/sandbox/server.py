@@ -175,6 +175,14 @@ def _save(upload: FileStorage, target: Path) -> None:
         upload.save(target)
 
 
+def _basic_matches(credential: str) -> bool:
+    try:
+        user, _, password = base64.b64decode(credential.strip()).decode().partition(":")
+    except (binascii.Error, ValueError):
+        return False
+    return same(user, SANDBOX.username) & same(password, SANDBOX.password)
+
+
 class SandboxApp:
     def __init__(self, data_dir: Path, max_size: int = DEFAULT_MAX_SIZE) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -576,9 +584,15 @@ class SandboxApp:
         uri = self._base(request) + VERIFY_PATH
         query = request.query_string.decode("ascii", "replace")
         authorization = request.headers.get("Authorization", "")
-        if not (authorization or query) or not oauth.verify(
-            f"{uri}?{query}" if query else uri, authorization or None
-        ):
+        if authorization[:6].lower() == "basic ":
+            # Twitter's API 1 took the account's name and password too (HTTP Basic), as
+            # img.ly API 1 does: what `config login` checks them against.
+            ok = _basic_matches(authorization[6:])
+        else:
+            ok = bool(authorization or query) and oauth.verify(
+                f"{uri}?{query}" if query else uri, authorization or None
+            )
+        if not ok:
             return self._json(
                 {"errors": [{"code": 32, "message": "Could not authenticate you."}]}, 401
             )

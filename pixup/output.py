@@ -170,8 +170,9 @@ class Output:
         return json_escaped(line) + "\n"
 
     def failed(self, text: str) -> None:
-        """A file's failure line for a person, on stderr (see :meth:`result`)."""
-        self._emit(self.stderr, self.shown(text) + "\n")
+        """A file's failure line for a person, on stderr (see :meth:`result`); at a
+        terminal, wrapped at word breaks like an error."""
+        self._emit(self.stderr, self._wrapped(self.shown(text)) + "\n")
 
     def error(self, err: PixupError | str) -> None:
         message = err.message if isinstance(err, PixupError) else err

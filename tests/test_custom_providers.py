@@ -52,6 +52,7 @@ CASES = [
     ("query-regex.sxcu", "query", "paste-query", {"key": KEY}, False, False),
     ("xml-body.sxcu", "xmlbody", "xml-body", {}, False, False),
     ("legacy-puush.sxcu", "json", "legacy-host", {"authorization": TOKEN}, True, True),
+    ("nulls-json.sxcu", "json", "null-args-host", {"authorization": TOKEN}, False, False),
 ]
 
 
@@ -96,6 +97,9 @@ def test_import_then_upload_through_each_uploader(
 
     [received] = box.host_requests()
     assert received["kind"] == kind
+    if fixture == "nulls-json.sxcu":  # null arguments go as empty fields, as ShareX sends them
+        assert received["empty_fields"] == ["album", "description"]
+        assert set(received["fields"]) == {"album", "description", "title"}
     assert received["sha256"] == hashlib.sha256(PNG.read_bytes()).hexdigest()
     for value in secrets.values():
         assert value not in done.stdout + done.stderr
@@ -150,6 +154,59 @@ def test_host_errors_come_through_the_error_message_template(
     result = pixup(xml_host, wrong)
     assert result.returncode == 3
     assert result.stderr.strip() == f"pixup: error: {PNG}: xml-gallery: HTTP 403: Invalid API key"
+
+
+def test_a_chevereto_redirect_answer_is_the_upload_url_and_nothing_is_followed(
+    box: Sandbox, clean_env: dict[str, str]
+) -> None:
+    added = pixup(["provider", "add", str(SXCU / "chevereto-redirect.sxcu"), "--json"], clean_env)
+    assert added.returncode == 0, added.stderr
+    assert "relies on a redirect" in added.stderr
+    endpoint = f"{box.url}/hosts/chevereto"
+    args = ["upload", "-s", "chevereto-redirect", str(PNG), "--endpoint", endpoint, "--json"]
+    done = pixup(args, clean_env)
+    assert done.returncode == 0, done.stderr
+    url = json.loads(done.stdout)["media"]["url"]
+    # The Location (relative, resolved against the upload's URL) is the answer...
+    assert url.startswith(f"{box.url}/hosts/i/")
+    assert fetch(url) == PNG.read_bytes()
+    # ...and nothing was followed or sent again: the host saw the one upload.
+    [received] = box.host_requests()
+    assert (received["kind"], received["fields"]) == ("chevereto", ["format", "key"])
+    # A wrong key: Chevereto's own message, exit 4 (HTTP 400).
+    wrong = {**clean_env, "PIXUP_CHEVERETO_REDIRECT_KEY": "not-the-key-123"}
+    refused = pixup(args[:-1], wrong)
+    assert refused.returncode == 4, refused.stderr
+    assert "HTTP 400" in refused.stderr
+
+
+def test_a_failure_inside_http_200_shows_the_hosts_message_and_its_exit_code(
+    box: Sandbox, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    _added(clean_env, "twitpic-200.sxcu")
+    endpoint = f"{box.url}/hosts/twitpic"
+    args = ["upload", "-s", "twitpic-style", "--endpoint", endpoint]
+    done = pixup([*args, str(PNG)], clean_env)
+    assert done.returncode == 0, done.stderr
+    assert fetch(done.stdout.strip()) == PNG.read_bytes()
+    # Its words are about the key: exit 3, the host's message, not its XML.
+    wrong = {**clean_env, "PIXUP_TWITPIC_STYLE_KEY": "not-the-key-123"}
+    refused = pixup([*args, str(PNG)], wrong)
+    assert refused.returncode == 3, refused.stderr
+    assert refused.stderr.strip().endswith("twitpic-style: Invalid API key or login (HTTP 200)")
+    assert "<rsp" not in refused.stderr
+    # Any other failure in a 200 is exit 6, again in the host's words: here the file goes
+    # in a field the host does not read.
+    misnamed = tmp_path / "misnamed.sxcu"
+    text = (SXCU / "twitpic-200.sxcu").read_text()
+    misnamed.write_text(text.replace('"media"', '"photo"').replace("TwitPic Style", "Misnamed"))
+    assert pixup(["provider", "add", str(misnamed)], clean_env).returncode == 0
+    other = pixup(
+        ["upload", "-s", "misnamed", "--endpoint", endpoint, str(PNG), "--json"], clean_env
+    )
+    assert other.returncode == 6, other.stderr
+    error = json.loads(other.stdout)["error"]
+    assert (error["kind"], error["message"]) == ("server", "misnamed: Image not found (HTTP 200)")
 
 
 def test_a_redirect_is_refused_and_not_followed(box: Sandbox, clean_env: dict[str, str]) -> None:
@@ -211,6 +268,12 @@ MALFORMED = [
         '{"Version": "15.0.0", "RequestURL": "https://x.example/u", "Body": "MultipartFormData",'
         ' "FileFormName": "f", "Headers": {"X-Id": "{json:id}"}}',
         "reads the answer, which does not exist yet",
+    ),
+    # A text uploader that names no DestinationType: refused as one, not for its form.
+    (
+        '{"Version": "13.0.0", "RequestURL": "https://paste.example/api", "Body":'
+        ' "FormURLEncoded", "Arguments": {"content": "$input$", "key": null}, "URL": "$response$"}',
+        "names no DestinationType and sends {input}",
     ),
 ]
 

@@ -138,3 +138,23 @@ def test_a_long_error_is_wrapped_to_the_terminal_and_one_line_elsewhere(
     piped = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert piped.returncode == 3
     assert len(piped.stderr.splitlines()) == 1  # for logs and grep: one line
+
+
+def test_a_files_long_failure_wraps_at_word_breaks(
+    box: Sandbox, env: dict[str, str], png: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "beach.png").write_bytes(png.read_bytes())
+    (tmp_path / "a-file-with-a-long-name-notes.png").write_text("not an image at all\n")
+    status, written = on_a_terminal(
+        [installed_pixup(), "upload", "beach.png", "a-file-with-a-long-name-notes.png"],
+        env,
+        cwd=tmp_path,
+    )
+    assert status == 4
+    screen = [line for line in final_screen(written) if line]
+    failed = next(i for i, line in enumerate(screen) if line.startswith("✗ "))
+    # Longer than the terminal: broken between words, the rest indented, no word cut.
+    assert screen[failed + 1].startswith("  ") and not screen[failed + 1].startswith("   ")
+    words = " ".join(line.strip() for line in screen[failed : failed + 2]).split()
+    assert "name;" in words and "(judged" in words
+    assert all(len(line) < COLUMNS for line in screen)

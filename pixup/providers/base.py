@@ -119,6 +119,12 @@ class Provider(ABC):
         self, target: Target, resp: RawResponse, filename: str = ""
     ) -> UploadResult: ...
 
+    def redirect_answers(self) -> bool:
+        """Whether a 3xx answer to an upload is this service's answer (its Location names
+        the upload; :meth:`parse_upload` reads it, nothing follows it); else a redirect
+        is refused, since following it could carry the credentials elsewhere."""
+        return False
+
     def answer_error(self, target: Target, resp: RawResponse) -> PixupError | None:
         """A failure this service signals in a way the generic handling of 429 and 503
         (retry, after Retry-After) would get wrong, e.g. a quota that is spent for the

@@ -50,9 +50,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
-from pixup.errors import ConfigError, ServerError, UsageError, error_for_status
+from pixup.errors import AuthError, ConfigError, ServerError, UsageError, error_for_status
 from pixup.providers import decode, syntax
 from pixup.providers.base import (
     Provider,
@@ -299,6 +299,13 @@ def _str_table(table: Mapping[str, Any], key: str, where: str) -> dict[str, str]
     return dict(value)
 
 
+# Words of a host's error message that mean the credentials were refused (exit 3).
+_AUTH_WORDS = re.compile(
+    r"auth|api.?key|\bkey\b|token|credential|password|log.?in|permission|forbidden|denied",
+    re.IGNORECASE,
+)
+
+
 # --- the provider ---------------------------------------------------------------------
 
 
@@ -474,36 +481,90 @@ class CustomProvider(Provider):
             headers.setdefault("Content-Type", f"application/{d.body}")
         return url, query, headers, fields, body
 
+    def redirect_answers(self) -> bool:
+        """ShareX's ``{responseurl}`` is the URL an upload was redirected to (Chevereto's
+        ``format=redirect``): for a provider that reads it, a redirect is the answer."""
+        t = self.templates
+        return any(
+            syntax.uses(x, "responseurl") for x in (t.response_url, t.thumbnail_url, t.deletion_url)
+        )
+
+    def _redirected(self, resp: RawResponse) -> RawResponse:
+        """A redirect this provider reads, as an answer whose URL is the ``Location``
+        (resolved against the request's URL); it is not followed, nothing is re-sent."""
+        location = resp.headers.get("location", "").strip()
+        if not location:
+            raise ServerError(
+                f"{self.name}: HTTP {resp.status} without a Location: nothing names the upload",
+                http_status=resp.status,
+            )
+        where = urljoin(resp.url, location)
+        if urlsplit(where).scheme not in ("http", "https"):
+            raise ServerError(
+                f"{self.name}: redirected to {decode.one_line(where)!r}, not a web address",
+                http_status=resp.status,
+            )
+        return replace(resp, url=where)
+
     def parse_upload(self, target: Target, resp: RawResponse, filename: str = "") -> UploadResult:
         from pixup.models import Media, UploadResult
 
-        t = self.templates
+        redirected = 300 <= resp.status < 400 and self.redirect_answers()
+        if redirected:
+            resp = self._redirected(resp)
         ctx = syntax.Context(
             filename=filename, response=resp, regex_list=tuple(self.definition.regex_list)
         )
-        if not 200 <= resp.status < 300:
-            message = ""
-            if t.error:
-                try:
-                    message = decode.one_line(syntax.render(t.error, ctx).strip())
-                except syntax.TemplateError:
-                    message = ""
-            text = message or decode.body_snippet(resp)
+        if not (redirected or 200 <= resp.status < 300):
+            text = self._error_message(ctx) or decode.body_snippet(resp)
             raise error_for_status(resp.status, f"{self.name}: HTTP {resp.status}: {text}")
+        url, thumb, deletion = self._links_of(resp, ctx)
+        # A redirect read as the answer is a success whatever its 3xx status.
+        url = decode.require_url(
+            self.name, replace(resp, status=200) if redirected else resp, url or None
+        )
+        return UploadResult(
+            media=Media(url=url, thumb_url=thumb or None, deletion_url=deletion or None)
+        )
+
+    def _links_of(self, resp: RawResponse, ctx: syntax.Context) -> tuple[str, str, str]:
+        """URL, thumbnail and deletion URL from a success status. Many hosts answer a
+        failure with 200 (``success: false``, ``status_code: 400``, ``stat="fail"``): when
+        the URL yields nothing, ``ErrorMessage`` says why, if it can."""
+        t = self.templates
         try:
             url = syntax.render(t.response_url, ctx).strip() if t.response_url else ctx.text()
             url = url.strip()
             thumb = syntax.render(t.thumbnail_url, ctx).strip()
             deletion = syntax.render(t.deletion_url, ctx).strip()
         except syntax.TemplateError as exc:
+            self._failed_in_success(resp, ctx)
             raise ServerError(
                 f"{self.name}: {exc} (HTTP {resp.status}): {decode.body_snippet(resp)}",
                 http_status=resp.status,
             ) from None
-        url = decode.require_url(self.name, resp, url or None)
-        return UploadResult(
-            media=Media(url=url, thumb_url=thumb or None, deletion_url=deletion or None)
-        )
+        if not url:
+            self._failed_in_success(resp, ctx)
+        return url, thumb, deletion
+
+    def _failed_in_success(self, resp: RawResponse, ctx: syntax.Context) -> None:
+        """Raise the host's own error message from a 2xx answer, when it gives one: exit 3
+        when its words are about credentials, else a server error (6)."""
+        message = self._error_message(ctx)
+        if not message:
+            return
+        text = f"{self.name}: {message} (HTTP {resp.status})"
+        if _AUTH_WORDS.search(message):
+            raise AuthError(text, http_status=resp.status)
+        raise ServerError(text, http_status=resp.status)
+
+    def _error_message(self, ctx: syntax.Context) -> str:
+        if not self.templates.error:
+            return ""
+        try:
+            return decode.one_line(syntax.render(self.templates.error, ctx).strip())
+        except syntax.TemplateError:
+            return ""
 
     def build_ping(self, target: Target) -> RequestSpec:
         from pixup.models import RequestSpec

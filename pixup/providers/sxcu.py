@@ -77,6 +77,12 @@ def convert(raw: bytes, source: str, name: str | None = None) -> Imported:
     doc = _load(raw, source)
     text = _strings(doc, source)
     _check_destination(text("DestinationType"), source)
+    if not text("DestinationType") and re.search(rb"\$input\$|\{input\}", raw):
+        raise ConfigError(
+            f"{source} names no DestinationType and sends {{input}}, the text a text uploader "
+            "or URL shortener takes; pixup uploads images, so it needs one made for "
+            "ImageUploader or FileUploader"
+        )
     definition = _definition(doc, text, name, source)
     if definition.body == "multipart" and not text("FileFormName"):
         raise ConfigError(f"{source}: FileFormName is missing (the form field for the file)")
@@ -210,6 +216,13 @@ def _notes(definition: Definition, body_name: str) -> list[str]:
             f"Arguments are sent only with MultipartFormData and FormURLEncoded bodies, as in "
             f"ShareX; with {body_name or body} they are kept but not sent"
         )
+    if "responseurl" in " ".join(
+        (definition.response_url, definition.thumbnail_url, definition.deletion_url)
+    ):
+        notes.append(
+            "it relies on a redirect: the upload's URL is where the host redirects the upload "
+            "to ({responseurl}); pixup reads it from the answer's Location and follows nothing"
+        )
     for label, table in (
         ("Parameters", definition.query),
         ("Headers", definition.headers),
@@ -244,6 +257,9 @@ def _table(doc: dict[str, Any], key: str, source: str) -> dict[str, str]:
         raise ConfigError(f"{source}: {key} must be an object of names and values")
     out: dict[str, str] = {}
     for k, v in value.items():
+        if v is None:  # ShareX sends a null value as an empty field
+            out[str(k)] = ""
+            continue
         if not isinstance(v, str | int | float | bool):
             raise ConfigError(f"{source}: {key}.{k} must be a string")
         out[str(k)] = v if isinstance(v, str) else json.dumps(v)

@@ -13,6 +13,11 @@ jsonbody   JSON ``{"image": base64, "name"}``      JSON ``{"files": [{"url"}]}``
 xmlbody    XML ``<upload><data>base64``            XML ``<upload><url>``
 query      no body; ``?image=base64&key=``         the URL as plain text
 redirect   anything                                302 to ``/hosts/elsewhere``
+chevereto  multipart ``source``, field ``key``      Chevereto API 1: JSON ``{"status_code",
+                                                   "image": {"url", ...}}``, errors in it; with
+                                                   ``format=redirect`` a 302 to the image
+twitpic    multipart ``media``, field ``key``       XML ``<rsp stat="ok">``, and its failures
+                                                   (``stat="fail"``) with HTTP 200 too
 =========  ======================================  ==========================================
 """
 
@@ -34,7 +39,19 @@ from werkzeug.wrappers import Request, Response
 from pixup.media import sniff_type
 from pixup.sandbox.accounts import SANDBOX, same
 
-KINDS = ("json", "xml", "text", "form", "jsonbody", "xmlbody", "query", "redirect", "elsewhere")
+KINDS = (
+    "json",
+    "xml",
+    "text",
+    "form",
+    "jsonbody",
+    "xmlbody",
+    "query",
+    "redirect",
+    "elsewhere",
+    "chevereto",
+    "twitpic",
+)
 
 
 # Query parameters whose values are credentials (``?key=``, ``?access_token=``).
@@ -93,6 +110,7 @@ class Hosts:
 
     def _kind_json(self, request: Request, base: str, record: dict[str, Any]) -> Response:
         record["fields"] = sorted(request.form)
+        record["empty_fields"] = sorted(k for k, v in request.form.items() if not v)
         if not _bearer(request):
             return _json(
                 {"success": False, "status": 401, "error": {"message": "Invalid token"}}, 401
@@ -196,6 +214,44 @@ class Hosts:
 
     def _kind_redirect(self, request: Request, base: str, record: dict[str, Any]) -> Response:
         return Response("moved\n", 302, headers={"Location": f"{base}/hosts/elsewhere"})
+
+    def _kind_chevereto(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        """Chevereto's API 1 (``/api/1/upload``): the key in a field, the file in
+        ``source``; ``format=redirect`` answers with a redirect to the image's page."""
+        record["fields"] = sorted(request.form)
+        if not same(request.form.get("key"), SANDBOX.host_key):
+            error = {"message": "Invalid API v1 key.", "code": 100, "context": "Exception"}
+            return _json({"status_code": 400, "error": error, "status_txt": "Bad Request"}, 400)
+        upload = request.files.get("source")
+        item = self._store(
+            upload.read() if upload else b"", (upload.filename or "") if upload else "", record
+        )
+        if item is None:
+            error = {"message": "Invalid image source", "code": 310, "context": "Exception"}
+            return _json({"status_code": 400, "error": error, "status_txt": "Bad Request"}, 400)
+        links = self._links(base, item)
+        if request.form.get("format") == "redirect":
+            return Response("", 302, headers={"Location": f"/hosts/i/{item}"})
+        image = {
+            "url": links["link"],
+            "thumb": {"url": links["thumb"]},
+            "delete_url": links["delete"],
+        }
+        return _json({"status_code": 200, "success": {"code": 200}, "image": image})
+
+    def _kind_twitpic(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        """TwitPic's API: every answer is HTTP 200, a failure says so only in its body."""
+        record["fields"] = sorted(request.form)
+        if not same(request.form.get("key"), SANDBOX.host_key):
+            return _xml('<rsp stat="fail"><err code="1001" msg="Invalid API key or login"/></rsp>')
+        upload = request.files.get("media")
+        item = self._store(
+            upload.read() if upload else b"", (upload.filename or "") if upload else "", record
+        )
+        if item is None:
+            return _xml('<rsp stat="fail"><err code="1002" msg="Image not found"/></rsp>')
+        link = escape(self._links(base, item)["link"])
+        return _xml(f'<rsp stat="ok"><mediaid>{item}</mediaid><mediaurl>{link}</mediaurl></rsp>')
 
     def _kind_elsewhere(self, request: Request, base: str, record: dict[str, Any]) -> Response:
         return _json({"data": {"link": f"{base}/hosts/i/stolen.png"}})

@@ -256,7 +256,8 @@ class Uploader:
             if refused is not None:
                 raise refused
             transport.retry_status(resp)
-            transport.refuse_redirect(resp)
+            if not provider.redirect_answers():
+                transport.refuse_redirect(resp)
             result = provider.parse_upload(target, resp, filename=params.filename)
             return decode.usable(result, resp.status)
         except PixupError:

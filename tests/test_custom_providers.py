@@ -53,6 +53,7 @@ CASES = [
     ("xml-body.sxcu", "xmlbody", "xml-body", {}, False, False),
     ("legacy-puush.sxcu", "json", "legacy-host", {"authorization": TOKEN}, True, True),
     ("nulls-json.sxcu", "json", "null-args-host", {"authorization": TOKEN}, False, False),
+    ("namespaced-xml.sxcu", "nsxml", "namespaced-xml", {"api_key": KEY}, True, False),
 ]
 
 
@@ -268,6 +269,11 @@ MALFORMED = [
         '{"Version": "15.0.0", "RequestURL": "https://x.example/u", "Body": "MultipartFormData",'
         ' "FileFormName": "f", "Headers": {"X-Id": "{json:id}"}}',
         "reads the answer, which does not exist yet",
+    ),
+    (
+        '{"Version": "15.0.0", "RequestURL": "https://x.example/u", "Body": "MultipartFormData",'
+        ' "FileFormName": "f", "URL": "{xml://*[local-name()=\'url\'}"}',
+        "is not valid XPath 1.0",
     ),
     # A text uploader that names no DestinationType: refused as one, not for its form.
     (

@@ -62,6 +62,41 @@ def test_xml_paths(template: str, expected: str) -> None:
     assert render(template, XML_ANSWER) == expected
 
 
+# A host that answers in a namespace, as many do: ShareX files reach past it with
+# local-name(), and pick among several nodes with predicates.
+NAMESPACED = (
+    b'<?xml version="1.0"?><upload xmlns="urn:example:img" xmlns:m="urn:example:meta">'
+    b'<image id="1" kind="thumb"><image_link>https://i.example/1t.png</image_link></image>'
+    b'<image id="2" kind="full"><image_link>https://i.example/2.png</image_link>'
+    b"<m:del>https://i.example/d/2</m:del></image></upload>"
+)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{xml://*[local-name()='image_link']}", "https://i.example/1t.png"),
+        (
+            "{xml://*[local-name()='image'][@kind='full']/*[local-name()='image_link']}",
+            "https://i.example/2.png",
+        ),
+        ("{xml:(//*[local-name()='image'])[2]/@id}", "2"),
+        (
+            "{xml://*[local-name()='image_link'][contains(text(), '2.png')]/text()}",
+            "https://i.example/2.png",
+        ),
+        (
+            "{xml://*[local-name()='del' and namespace-uri()='urn:example:meta']}",
+            "https://i.example/d/2",
+        ),
+        ("{xml:count(//*[local-name()='image'])}", "2"),
+        ("{xml:/upload/image}", ""),  # a name without its namespace matches nothing, as in XPath
+    ],
+)
+def test_xpath_1_0_as_sharex_evaluates_it(template: str, expected: str) -> None:
+    assert render(template, NAMESPACED) == expected
+
+
 def test_xml_refuses_a_dtd_and_non_xml() -> None:
     bomb = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'
     with pytest.raises(syntax.TemplateError, match="not XML"):

@@ -324,52 +324,56 @@ def _json_text(node: Any) -> str:
     return json.dumps(node) if isinstance(node, dict | list) else str(node)
 
 
-def _xpath(path: str) -> tuple[str, str | None, bool]:
-    """An XPath as ElementTree's subset: (element path, attribute, text()); raises
-    :class:`TemplateError` for what ElementTree cannot evaluate."""
-    from xml.etree import ElementTree as ET
+def _xpath(path: str) -> Any:
+    """``path`` parsed as XPath 1.0 (elementpath's parser, as ShareX evaluates full XPath
+    1.0: predicates, ``local-name()`` past a namespace, ``contains()``, ``text()``, ``@a``);
+    raises :class:`TemplateError` naming what is wrong."""
+    from elementpath import ElementPathError, XPath1Parser
 
-    attribute: str | None = None
-    text = False
-    p = path.strip()
-    if p.endswith("/text()"):
-        p, text = p[: -len("/text()")], True
-    match = re.search(r"/@([\w.-]+)$", p)
-    if match:
-        p, attribute = p[: match.start()], match.group(1)
-    if p.startswith("//") or p.startswith("/"):
-        p = "." + p
-    elif not p.startswith("."):
-        p = "./" + p
     try:
-        ET.Element("doc").find(p)
-    except (SyntaxError, KeyError) as exc:
-        raise TemplateError(f"XPath {path!r} is beyond what pixup can evaluate ({exc})") from None
-    return p, attribute, text
+        return XPath1Parser().parse(path.strip())
+    except ElementPathError as exc:
+        raise TemplateError(f"XPath {path!r} is not valid XPath 1.0 ({exc})") from None
 
 
 def xml_path(source: str, path: str) -> str:
+    """The text of the first node ``path`` selects in the answer (parsed by defusedxml:
+    no DTD, no entities), or the value of an expression (``count(...)``, ``string(...)``)."""
     from xml.etree import ElementTree as ET
 
     from defusedxml import ElementTree as SafeET
     from defusedxml.common import DefusedXmlException
+    from elementpath import ElementPathError
 
-    element_path, attribute, _ = _xpath(path)
+    _xpath(path)
     try:
         root = SafeET.fromstring(source.encode("utf-8"), forbid_dtd=True)
     except (ET.ParseError, DefusedXmlException):
         raise TemplateError("the answer is not XML (or declares a DTD)") from None
-    doc = ET.Element("doc")
-    doc.append(root)
-    try:
-        node = doc.find(element_path)
-        if node is None:
-            return ""
-        if attribute is not None:
-            return node.get(attribute, "")
-        return "".join(node.itertext())
     except RecursionError:
         raise TemplateError("the answer is XML nested too deeply") from None
+    try:
+        from elementpath import XPath1Parser, select
+
+        result = select(ET.ElementTree(root), path.strip(), parser=XPath1Parser)
+    except RecursionError:
+        raise TemplateError("the answer is XML nested too deeply") from None
+    except ElementPathError as exc:
+        raise TemplateError(f"XPath {path!r} cannot be evaluated on the answer ({exc})") from None
+    return _xpath_text(result)
+
+
+def _xpath_text(result: Any) -> str:
+    if isinstance(result, list):
+        return _xpath_text(result[0]) if result else ""
+    if isinstance(result, bool):
+        return "true" if result else "false"
+    if isinstance(result, float) and result.is_integer():
+        return str(int(result))
+    if hasattr(result, "itertext"):  # an element: its text, as ShareX takes it
+        return "".join(result.itertext())
+    value = getattr(result, "value", result)  # an attribute or text node
+    return "" if value is None else str(value)
 
 
 # A user's pattern may backtrack for ever on a server's answer ("(a+)+$"): the ``regex``

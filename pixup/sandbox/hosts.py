@@ -16,6 +16,7 @@ redirect   anything                                302 to ``/hosts/elsewhere``
 chevereto  multipart ``source``, field ``key``      Chevereto API 1: JSON ``{"status_code",
                                                    "image": {"url", ...}}``, errors in it; with
                                                    ``format=redirect`` a 302 to the image
+nsxml      multipart, form field ``api_key``         XML in a namespace (``urn:example:img``)
 twitpic    multipart ``media``, field ``key``       XML ``<rsp stat="ok">``, and its failures
                                                    (``stat="fail"``) with HTTP 200 too
 =========  ======================================  ==========================================
@@ -51,6 +52,7 @@ KINDS = (
     "elsewhere",
     "chevereto",
     "twitpic",
+    "nsxml",
 )
 
 
@@ -138,6 +140,28 @@ class Hosts:
             f'<rsp stat="ok"><image id="{item}"><url>{escape(links["link"])}</url>'
             f"<thumb>{escape(links['thumb'])}</thumb>"
             f"<delete>{escape(links['delete'])}</delete></image></rsp>"
+        )
+
+    def _kind_nsxml(self, request: Request, base: str, record: dict[str, Any]) -> Response:
+        """A host answering in an XML namespace: a plain path finds nothing in it."""
+        record["fields"] = sorted(request.form)
+        if not same(request.form.get("api_key"), SANDBOX.host_key):
+            return _xml(
+                '<result xmlns="urn:example:img" ok="false"><error>Bad key</error></result>', 403
+            )
+        upload = next(iter(request.files.values()), None)
+        item = self._store(
+            upload.read() if upload else b"", (upload.filename or "") if upload else "", record
+        )
+        if item is None:
+            return _xml(
+                '<result xmlns="urn:example:img" ok="false"><error>No image</error></result>', 400
+            )
+        links = self._links(base, item)
+        return _xml(
+            f'<result xmlns="urn:example:img" ok="true"><image id="{item}">'
+            f"<image_link>{escape(links['link'])}</image_link>"
+            f"<thumb_link>{escape(links['thumb'])}</thumb_link></image></result>"
         )
 
     def _kind_text(self, request: Request, base: str, record: dict[str, Any]) -> Response:

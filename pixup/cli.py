@@ -852,6 +852,48 @@ def provider_remove(name: ProviderArg, json_mode: ConfigJsonOpt = False) -> None
 
 
 @provider_app.command(
+    "test",
+    epilog=_examples(
+        "pixup provider test example-com --response answer.json",
+        "pixup provider test chevereto --response empty.txt --status 302 "
+        "--header 'Location: /image/abc'",
+    ),
+)
+def provider_test(
+    name: ProviderArg,
+    response: Annotated[
+        Path,
+        typer.Option(
+            "--response", metavar="FILE", help="A saved answer's body (as the host sent it)."
+        ),
+    ],
+    status: Annotated[
+        int, typer.Option("--status", metavar="N", help="The answer's HTTP status.")
+    ] = 200,
+    header: Annotated[
+        list[str] | None,
+        typer.Option("--header", metavar="'NAME: VALUE'", help="An answer header (repeatable)."),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            metavar="URL",
+            help="The upload's URL, for {responseurl} and a relative "
+            "Location (default: the provider's RequestURL).",
+        ),
+    ] = None,
+    json_mode: ConfigJsonOpt = False,
+) -> None:
+    """Evaluate a custom provider's URL, ThumbnailURL, DeletionURL and ErrorMessage
+    against a saved answer, sending nothing, and say what an upload would conclude."""
+    from pixup.commands import provider_cmd
+
+    opts = provider_cmd.TestOptions(response, status, tuple(header or ()), url)
+    raise typer.Exit(provider_cmd.test(name, opts, _output(json_mode), _ctx()))
+
+
+@provider_app.command(
     "secret", epilog=_examples("pixup provider secret example-com token < token.txt")
 )
 def provider_secret(

@@ -508,3 +508,58 @@ def test_prompts_are_asked_once_per_run_at_a_terminal(
     assert at_tty.returncode == 0, out
     assert out.count("Album [holiday]:") == 1  # two files, one question
     assert out.count("field album=summer") == 2 and out.count("field visibility=private") == 2
+
+
+def test_provider_test_evaluates_the_templates_against_a_saved_answer(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    clean_env = {**clean_env, "PIXUP_PICHOST_JSON_AUTHORIZATION": "Bearer x-token-123456"}
+    _added(clean_env, "pictshare-json.sxcu")
+    good = tmp_path / "good.json"
+    good.write_text(
+        '{"data": {"link": "https://i.example/a.png", "thumb": "https://i.example/t.png"}}'
+    )
+    shown = pixup(["provider", "test", "pichost-json", "--response", str(good)], clean_env)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].split() == ["URL", "{json:data.link}", "->", "'https://i.example/a.png'"]
+    assert "DeletionURL" in lines[2] and "''" in lines[2]  # data.delete is absent: empty
+    assert lines[-1] == "an upload given this answer: succeeds with https://i.example/a.png"
+    # An error answer: where each template fails, and what the upload would conclude.
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"error": {"message": "Invalid token"}}')
+    args = ["provider", "test", "pichost-json", "--response", str(bad), "--status", "401"]
+    refused = pixup([*args, "--json"], clean_env)
+    assert refused.returncode == 3
+    doc = json.loads(refused.stdout)
+    rows = {r["name"]: r for r in doc["templates"]}
+    assert rows["ErrorMessage"]["value"] == "Invalid token"
+    assert doc["error"]["message"] == "pichost-json: HTTP 401: Invalid token"
+    notjson = tmp_path / "page.html"
+    notjson.write_text("<html>oops</html>")
+    broken = pixup(["provider", "test", "pichost-json", "--response", str(notjson)], clean_env)
+    assert broken.returncode == 6
+    assert "fails: " in broken.stdout.splitlines()[0]  # the URL template, and why
+    # A redirect read as the answer (Chevereto): the Location, resolved against --url.
+    _added(clean_env, "chevereto-redirect.sxcu")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    moved = pixup(
+        [
+            "provider",
+            "test",
+            "chevereto-redirect",
+            "--response",
+            str(empty),
+            "--status",
+            "302",
+            "--header",
+            "Location: /images/abc",
+            "--url",
+            "https://img.example/api/1/upload",
+        ],
+        clean_env,
+    )
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert moved.stdout.splitlines()[-1].endswith("succeeds with https://img.example/images/abc")
+    # (No sandbox runs in this test: provider test sends nothing.)

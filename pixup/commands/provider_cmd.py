@@ -1,10 +1,11 @@
 """`pixup provider`: import ShareX custom uploaders and pixup provider files, list, show,
-export and remove them, and set their secrets."""
+export and remove them, set their secrets, and test their answer templates."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pixup import config as cfgmod
 from pixup import providers
@@ -14,6 +15,9 @@ from pixup.output import Output
 from pixup.paths import providers_dir
 from pixup.providers.custom import CustomProvider, Definition, from_toml, read_provider_file
 from pixup.values import env_prefix
+
+if TYPE_CHECKING:
+    from pixup.models import RawResponse
 
 HEADER = "# A pixup provider (see `pixup provider show {name}` and the README).\n"
 
@@ -258,3 +262,113 @@ def set_secret(
             out.info(f"stored {provider.name} {secret} in the keyring")
 
     return run_guarded(out, action)
+
+
+# --- provider test: a provider's answer templates against a saved answer ----------------
+
+
+def test(name: str, opts: TestOptions, out: Output, ctx: Context) -> int:
+    """Evaluate ``name``'s URL, ThumbnailURL, DeletionURL and ErrorMessage against a saved
+    answer, sending nothing; then say what an upload given that answer would conclude.
+    Exit 0 when it would succeed, else that upload's exit code."""
+    result: list[int] = []
+
+    def action() -> None:
+        provider = _custom(name)
+        resp = _saved_answer(provider, opts)
+        rows = _evaluated(provider, resp)
+        verdict, status = _verdict(provider, resp)
+        result.append(status)
+        if out.json_mode:
+            out.json({"ok": status == 0, "provider": provider.name, "templates": rows, **verdict})
+            return
+        width = max(len(r["name"]) for r in rows)
+        for row in rows:
+            out.line(f"{row['name']:<{width}}  {_yielded(row)}")
+        out.line(f"an upload given this answer: {verdict['upload']}")
+
+    code = run_guarded(out, action)
+    return code if code or not result else result[0]
+
+
+@dataclass(frozen=True)
+class TestOptions:
+    response: Path
+    status: int = 200
+    headers: tuple[str, ...] = ()
+    url: str | None = None  # the request's URL, for {responseurl}; default RequestURL
+
+
+def _saved_answer(provider: CustomProvider, opts: TestOptions) -> RawResponse:
+    from pixup.models import RawResponse
+    from pixup.transport import MAX_ANSWER_BYTES
+
+    try:
+        with open(opts.response, "rb") as fh:
+            body = fh.read(MAX_ANSWER_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {opts.response}: {exc.strerror}") from None
+    if len(body) > MAX_ANSWER_BYTES:
+        raise UsageError(f"{opts.response} is larger than an answer pixup reads (1 MB)")
+    headers: dict[str, str] = {}
+    for line in opts.headers:
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip():
+            raise UsageError(f"--header {line!r}: give it as 'Name: value'")
+        headers[key.strip().lower()] = value.strip()
+    if not 100 <= opts.status <= 599:
+        raise UsageError(f"--status {opts.status}: an HTTP status is 100 to 599")
+    return RawResponse(opts.status, headers, body, url=opts.url or provider.default_base_url)
+
+
+_TEMPLATES = (
+    ("URL", "response_url"),
+    ("ThumbnailURL", "thumbnail_url"),
+    ("DeletionURL", "deletion_url"),
+    ("ErrorMessage", "error"),
+)
+
+
+def _evaluated(provider: CustomProvider, resp: RawResponse) -> list[dict[str, Any]]:
+    """Each answer template: its text, and what it yields or where it fails."""
+    from pixup.providers import syntax
+
+    ctx = syntax.Context(response=resp, regex_list=tuple(provider.definition.regex_list))
+    rows = []
+    for label, attr in _TEMPLATES:
+        text = getattr(provider.definition, attr)
+        row: dict[str, Any] = {"name": label, "template": text, "value": None, "error": None}
+        if text:
+            try:
+                row["value"] = syntax.render(getattr(provider.templates, attr), ctx).strip()
+            except syntax.TemplateError as exc:
+                row["error"] = str(exc)
+        rows.append(row)
+    return rows
+
+
+def _yielded(row: dict[str, Any]) -> str:
+    if not row["template"]:
+        return "(not set)"
+    if row["error"] is not None:
+        return f"{row['template']}  fails: {row['error']}"
+    return f"{row['template']}  ->  {row['value']!r}"
+
+
+def _verdict(provider: CustomProvider, resp: RawResponse) -> tuple[dict[str, Any], int]:
+    """What the upload code concludes from ``resp``: the same parsing and checks."""
+    from pixup import transport
+    from pixup.errors import PixupError
+    from pixup.providers import decode
+    from pixup.providers.base import Target
+
+    target = Target(base_url=provider.default_base_url, api=1)
+    try:
+        if not provider.redirect_answers():
+            transport.refuse_redirect(resp)
+        media = decode.usable(provider.parse_upload(target, resp), resp.status).media
+    except PixupError as err:
+        text = f"fails, exit {int(err.exit_code)}: {err.message}"
+        return {"upload": text, "error": err.to_json()}, int(err.exit_code)
+    found = {"url": media.url, "thumb_url": media.thumb_url, "deletion_url": media.deletion_url}
+    return {"upload": f"succeeds with {media.url}", "media": found}, 0

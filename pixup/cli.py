@@ -851,6 +851,35 @@ def provider_remove(name: ProviderArg, json_mode: ConfigJsonOpt = False) -> None
     raise typer.Exit(provider_cmd.remove(name, _output(json_mode), _ctx()))
 
 
+@app.command(
+    "delete",
+    epilog=_examples(
+        "pixup delete 12",
+        "pixup delete https://i.example/abc -y --json",
+        "pixup delete 12 13 --dry-run",
+    ),
+)
+def delete(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ID_OR_URL...", help="History record numbers, media URLs or media ids."
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before deleting.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the requests; delete nothing.")
+    ] = False,
+    endpoint: EndpointOpt = None,
+    json_mode: JsonOpt = False,
+) -> None:
+    """Delete uploads at their host, where it allows it, with what the history recorded."""
+    from pixup.commands import delete as cmd
+
+    opts = cmd.DeleteOptions(tuple(targets or ()), yes, dry_run, endpoint)
+    raise typer.Exit(cmd.run(opts, _output(json_mode), _ctx()))
+
+
 @provider_app.command(
     "test",
     epilog=_examples(

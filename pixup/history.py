@@ -58,12 +58,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE uploads ADD COLUMN deletion_url TEXT;
     """,
+    """
+    ALTER TABLE uploads ADD COLUMN deleted REAL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 COLUMNS = (
     "id", "time", "service", "api", "file", "size", "sha256", "message", "media_id", "url",
     "thumb_url", "status_id", "ok", "error_kind", "error_code", "error_message", "http_status",
-    "deletion_url",
+    "deletion_url", "deleted",
 )  # fmt: skip
 
 
@@ -372,6 +375,10 @@ class Ledger:
             (id_or_url, id_or_url),
         )
         return [dict(r) for r in rows]
+
+    def mark_deleted(self, record_id: int) -> None:
+        """The upload was deleted at the host: when, kept with its record."""
+        self._run("UPDATE uploads SET deleted = ? WHERE id = ?", (time.time(), record_id))
 
     def forget(self, ids: list[int] | None) -> int:
         if ids is None:

@@ -73,6 +73,10 @@ def _table(out: Output, rows: list[dict[str, Any]]) -> None:
 
 def _cells(row: dict[str, Any]) -> list[str]:
     result = row["url"] if row["ok"] else f"{row['error_kind']}: {row['error_message'] or ''}"
+    if row["ok"] and row.get("deleted"):
+        result = f"deleted: {result}"
+    elif row["ok"] and row.get("deletion_url"):
+        result = f"{result}  (pixup delete {row['id']})"
     return [
         str(row["id"]),
         _when(row["time"]),
@@ -149,7 +153,7 @@ def show(out: Output, ctx: Context, id_or_url: str) -> int:
 
 def _shown(key: str, value: Any) -> str:
     """A record's value as a person reads it: a date, yes/no, a size with its unit."""
-    if key == "time":
+    if key in ("time", "deleted"):
         return _when(value)
     if key == "ok":
         return "yes" if value else "no"

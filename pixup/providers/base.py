@@ -119,6 +119,19 @@ class Provider(ABC):
         self, target: Target, resp: RawResponse, filename: str = ""
     ) -> UploadResult: ...
 
+    def delete_needs_credentials(self) -> bool:
+        """Whether :meth:`build_delete` sends this service's credentials."""
+        return False
+
+    def build_delete(
+        self, target: Target, deletion_url: str, creds: Credentials | None
+    ) -> RequestSpec:
+        """The request that deletes an upload, from the deletion URL the ledger recorded.
+        ShareX's convention: open it with GET, no credentials (a secret is in the URL)."""
+        from pixup.models import RequestSpec
+
+        return RequestSpec(method="GET", url=deletion_url)
+
     def redirect_answers(self) -> bool:
         """Whether a 3xx answer to an upload is this service's answer (its Location names
         the upload; :meth:`parse_upload` reads it, nothing follows it); else a redirect

@@ -13,7 +13,14 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pixup.errors import AuthError, PixupError, RejectedError, ServerError, error_for_status
+from pixup.errors import (
+    AuthError,
+    PixupError,
+    RejectedError,
+    ServerError,
+    UsageError,
+    error_for_status,
+)
 from pixup.providers import decode
 from pixup.providers.base import (
     Provider,
@@ -141,6 +148,30 @@ class Imgur(Provider):
             headers={"Authorization": authorization},
             fields=fields,
             files=[media_part(params, "image")],
+            secret_headers=frozenset({"Authorization"}),
+        )
+
+    def delete_needs_credentials(self) -> bool:
+        return True
+
+    def build_delete(
+        self, target: Target, deletion_url: str, creds: Credentials | None
+    ) -> RequestSpec:
+        """``DELETE /3/image/{deletehash}``, with the credentials uploads use; only to the
+        Imgur base URL in effect, never to another host the ledger names."""
+        from pixup.models import RequestSpec
+
+        if creds is None or urlsplit(deletion_url).netloc != urlsplit(target.base).netloc:
+            raise UsageError(
+                f"{deletion_url} is not on {target.base}, where Imgur credentials go; "
+                "delete it there (--endpoint names another Imgur base URL)"
+            )
+        token = creds[ACCESS_TOKEN.name]
+        authorization = f"Bearer {token}" if token else f"Client-ID {creds[CLIENT_ID.name]}"
+        return RequestSpec(
+            method="DELETE",
+            url=deletion_url,
+            headers={"Authorization": authorization},
             secret_headers=frozenset({"Authorization"}),
         )
 

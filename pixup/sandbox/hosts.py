@@ -299,6 +299,14 @@ class Hosts:
             "delete": f"{base}/hosts/delete/{item}",
         }
 
+    def delete(self, item: str) -> Response:
+        """``GET /hosts/delete/<item>``: the deletion URL the hosts hand out."""
+        path = self.data_dir / f"host-{item}"
+        if not item.isalnum() or not path.is_file():
+            return Response("no such image\n", 404, content_type="text/plain")
+        path.unlink()
+        return Response("deleted\n", content_type="text/plain")
+
     def media(self, item: str) -> Response:
         path = self.data_dir / f"host-{item}"
         if not item.isalnum() or not path.is_file():

@@ -220,6 +220,7 @@ class SandboxApp:
                 Rule("/<media_id>", endpoint="media"),
                 Rule("/<name>.jpg", endpoint="imgur_thumb"),
                 Rule("/hosts/i/<item>", endpoint="host_media"),
+                Rule("/hosts/delete/<item>", endpoint="host_delete"),
                 Rule("/hosts/<kind>", endpoint="host", methods=["GET", "POST", "PUT", "PATCH"]),
                 Rule("/_sandbox/hosts", endpoint="list_host_requests"),
                 Rule("/_sandbox/uploads", endpoint="list_uploads"),
@@ -655,6 +656,9 @@ class SandboxApp:
 
     def on_host(self, request: Request, kind: str) -> Response:
         return self.hosts.handle(request, kind)
+
+    def on_host_delete(self, request: Request, item: str) -> Response:
+        return self.hosts.delete(item)
 
     def on_host_media(self, request: Request, item: str) -> Response:
         return self.hosts.media(item)

@@ -891,11 +891,11 @@ def delete(
 def provider_test(
     name: ProviderArg,
     response: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--response", metavar="FILE", help="A saved answer's body (as the host sent it)."
         ),
-    ],
+    ] = None,
     status: Annotated[
         int, typer.Option("--status", metavar="N", help="The answer's HTTP status.")
     ] = 200,
@@ -912,14 +912,32 @@ def provider_test(
             "Location (default: the provider's RequestURL).",
         ),
     ] = None,
+    request: Annotated[
+        Path | None,
+        typer.Option(
+            "--request",
+            metavar="IMAGE",
+            help="Print the request the provider would send for IMAGE (as upload --dry-run).",
+        ),
+    ] = None,
     json_mode: ConfigJsonOpt = False,
 ) -> None:
     """Evaluate a custom provider's URL, ThumbnailURL, DeletionURL and ErrorMessage
-    against a saved answer, sending nothing, and say what an upload would conclude."""
+    against a saved answer, sending nothing, and say what an upload would conclude; or
+    print the request it would send for an image."""
     from pixup.commands import provider_cmd
 
+    out = _output(json_mode)
+    if request is None and response is None:
+        out.error("give --response FILE (a saved answer), --request IMAGE, or both")
+        raise typer.Exit(2)
+    if request is not None:
+        code = provider_cmd.show_request(name, request, out, _ctx())
+        if code or response is None:
+            raise typer.Exit(code)
+    assert response is not None
     opts = provider_cmd.TestOptions(response, status, tuple(header or ()), url)
-    raise typer.Exit(provider_cmd.test(name, opts, _output(json_mode), _ctx()))
+    raise typer.Exit(provider_cmd.test(name, opts, out, _ctx()))
 
 
 @provider_app.command(

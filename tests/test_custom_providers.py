@@ -563,3 +563,40 @@ def test_provider_test_evaluates_the_templates_against_a_saved_answer(
     assert moved.returncode == 0, moved.stdout + moved.stderr
     assert moved.stdout.splitlines()[-1].endswith("succeeds with https://img.example/images/abc")
     # (No sandbox runs in this test: provider test sends nothing.)
+    # --request: the request it would send for an image, secrets hidden.
+    shown = pixup(["provider", "test", "pichost-json", "--request", str(PNG)], clean_env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[0] == "POST https://api.pichost.example/3/image"
+    assert f"file image=@{PNG} (image/png, binary)" in shown.stdout
+    assert "x-token-123456" not in shown.stdout + shown.stderr
+    neither = pixup(["provider", "test", "pichost-json"], clean_env)
+    assert neither.returncode == 2 and "--response FILE" in neither.stderr
+
+
+def test_a_provider_file_may_name_the_hosts_success_flag(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "flagged.toml"
+    path.write_text(
+        'format = 1\ntitle = "Flagged"\n[request]\nurl = "https://flagged.example/up"\n'
+        'body = "multipart"\nfile_field = "file"\n[response]\nurl = "{json:data.link}"\n'
+        'error = "{json:data.error}"\nsuccess = "{json:success}"\n'
+    )
+    assert pixup(["provider", "add", str(path)], clean_env).returncode == 0
+    failed = tmp_path / "failed.json"
+    # A URL is there, but the host says the upload failed: a failure, in its words.
+    failed.write_text(
+        '{"success": false, "data": {"link": "https://x.example/a", "error": "Quota"}}'
+    )
+    result = pixup(["provider", "test", "flagged", "--response", str(failed)], clean_env)
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "an upload given this answer: fails, exit 6: flagged: Quota (HTTP 200)"
+    )
+    ok = tmp_path / "ok.json"
+    ok.write_text('{"success": true, "data": {"link": "https://x.example/a"}}')
+    fine = pixup(["provider", "test", "flagged", "--response", str(ok)], clean_env)
+    assert fine.returncode == 0, fine.stdout
+    # It survives export and import.
+    exported = pixup(["provider", "export", "flagged"], clean_env).stdout
+    assert 'success = "{json:success}"' in exported

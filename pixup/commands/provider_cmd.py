@@ -291,6 +291,23 @@ def test(name: str, opts: TestOptions, out: Output, ctx: Context) -> int:
     return code if code or not result else result[0]
 
 
+def show_request(name: str, image: Path, out: Output, ctx: Context) -> int:
+    """The request ``name`` would send for ``image``: what `upload --dry-run` prints."""
+
+    def check() -> None:
+        _custom(name)  # a custom provider's own request, not a built-in's
+
+    code = run_guarded(out, check)
+    if code:
+        return code
+    from pixup.commands import upload
+    from pixup.models import UploadOptions
+    from pixup.settings import Flags
+
+    batch = upload.Batch(dry_run=True, history=False)
+    return upload.run([image], Flags(service=name), UploadOptions(), out, ctx, batch)
+
+
 @dataclass(frozen=True)
 class TestOptions:
     response: Path
@@ -326,6 +343,7 @@ _TEMPLATES = (
     ("ThumbnailURL", "thumbnail_url"),
     ("DeletionURL", "deletion_url"),
     ("ErrorMessage", "error"),
+    ("success", "success"),  # pixup's own: a provider file may name the host's flag
 )
 
 

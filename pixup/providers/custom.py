@@ -107,6 +107,9 @@ class Definition:
     thumbnail_url: str = ""
     deletion_url: str = ""
     error: str = ""
+    # A template for the host's own success flag (``{json:success}``): an answer where it
+    # yields false, 0, "fail" or "error" is a failure, whatever its HTTP status.
+    success: str = ""
     regex_list: list[str] = field(default_factory=list)
     max_size: int | None = None
     types: list[str] = field(default_factory=lambda: list(DEFAULT_TYPES))
@@ -133,6 +136,7 @@ class Definition:
                 "thumbnail_url": self.thumbnail_url,
                 "deletion_url": self.deletion_url,
                 "error": self.error,
+                "success": self.success,
                 "regex_list": list(self.regex_list),
             }
         )
@@ -187,6 +191,7 @@ def from_toml(name: str, doc: Mapping[str, Any]) -> Definition:
         thumbnail_url=_str(response, "thumbnail_url", "response.thumbnail_url"),
         deletion_url=_str(response, "deletion_url", "response.deletion_url"),
         error=_str(response, "error", "response.error"),
+        success=_str(response, "success", "response.success"),
         regex_list=regex_list,
         max_size=max_size,
         types=types,
@@ -221,7 +226,9 @@ def _check_keys(
         request, {"method", "url", "body", "file_field", "data", "query", "headers", "fields"}, ""
     )
     _no_unknown(
-        response, {"url", "thumbnail_url", "deletion_url", "error", "regex_list"}, "response."
+        response,
+        {"url", "thumbnail_url", "deletion_url", "error", "success", "regex_list"},
+        "response.",
     )
     _no_unknown(limits, {"max_size", "types"}, "limits.")
     _no_unknown(links, {"media", "thumbnail", "hosts"}, "links.")
@@ -299,6 +306,9 @@ def _str_table(table: Mapping[str, Any], key: str, where: str) -> dict[str, str]
     return dict(value)
 
 
+# What a host's success flag says when the upload failed.
+_FAILED = frozenset({"false", "0", "fail", "failed", "error", "no"})
+
 # Words of a host's error message that mean the credentials were refused (exit 3).
 _AUTH_WORDS = re.compile(
     r"auth|api.?key|\bkey\b|token|credential|password|log.?in|permission|forbidden|denied",
@@ -319,6 +329,7 @@ class _Templates:
     thumbnail_url: syntax.Template
     deletion_url: syntax.Template
     error: syntax.Template
+    success: syntax.Template
 
 
 def compile_templates(d: Definition) -> _Templates:
@@ -348,6 +359,7 @@ def compile_templates(d: Definition) -> _Templates:
         thumbnail_url=one(d.thumbnail_url, "response.thumbnail_url", True),
         deletion_url=one(d.deletion_url, "response.deletion_url", True),
         error=one(d.error, "response.error", True),
+        success=one(d.success, "response.success", True),
     )
     if d.body in TEXT_BODIES and not _carries_file(d, templates):
         raise ConfigError(
@@ -518,6 +530,7 @@ class CustomProvider(Provider):
         if not (redirected or 200 <= resp.status < 300):
             text = self._error_message(ctx) or decode.body_snippet(resp)
             raise error_for_status(resp.status, f"{self.name}: HTTP {resp.status}: {text}")
+        self._check_success(resp, ctx)
         url, thumb, deletion = self._links_of(resp, ctx)
         # A redirect read as the answer is a success whatever its 3xx status.
         url = decode.require_url(
@@ -546,6 +559,22 @@ class CustomProvider(Provider):
         if not url:
             self._failed_in_success(resp, ctx)
         return url, thumb, deletion
+
+    def _check_success(self, resp: RawResponse, ctx: syntax.Context) -> None:
+        """The host's own success flag, where the provider names one (response.success)."""
+        if not self.templates.success:
+            return
+        try:
+            flag = syntax.render(self.templates.success, ctx).strip().lower()
+        except syntax.TemplateError:
+            flag = ""
+        if flag in _FAILED:
+            self._failed_in_success(resp, ctx)
+            raise ServerError(
+                f"{self.name}: the answer says it failed ({flag}) (HTTP {resp.status}): "
+                f"{decode.body_snippet(resp)}",
+                http_status=resp.status,
+            )
 
     def _failed_in_success(self, resp: RawResponse, ctx: syntax.Context) -> None:
         """Raise the host's own error message from a 2xx answer, when it gives one: exit 3

@@ -123,3 +123,32 @@ def test_a_refusing_host_is_reported_and_nothing_is_marked(
     assert "did not delete it (HTTP 404)" in result.stderr
     [record] = [json.loads(line) for line in pixup(["history", "--json"], env).stdout.splitlines()]
     assert record["deleted"] is None
+
+
+def test_a_provider_file_says_how_its_deletion_url_is_used(
+    box: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "poster.toml"
+    path.write_text(
+        'format = 1\ntitle = "Poster"\n[request]\nurl = "https://poster.example/up"\n'
+        'body = "multipart"\nfile_field = "image"\n[request.headers]\n'
+        'Authorization = "Bearer {secret:token}"\n[response]\nurl = "{json:data.link}"\n'
+        'deletion_url = "{json:data.delete}"\n[delete]\nmethod = "post"\ndata = "confirm=yes"\n'
+        '[secrets]\ntoken = "API token"\n'
+    )
+    assert pixup(["provider", "add", str(path)], env).returncode == 0
+    env = {**env, "PIXUP_POSTER_TOKEN": SANDBOX.host_token}
+    up = pixup(["upload", "-s", "poster", str(PNG), "--endpoint", box.url + "/hosts/json"], env)
+    assert up.returncode == 0, up.stderr
+    dry = pixup(["delete", "1", "--dry-run", "--json"], env)
+    request = json.loads(dry.stdout)["request"]
+    assert (request["method"], request["url"].split("/hosts/")[1][:7]) == ("POST", "delete/")
+    done = pixup(["delete", "1", "-y"], env)
+    assert done.returncode == 0, done.stderr
+    assert status_of(up.stdout.strip()) == 404
+    exported = pixup(["provider", "export", "poster"], env).stdout
+    assert 'method = "POST"' in exported and 'data = "confirm=yes"' in exported
+    bad = tmp_path / "bad.toml"
+    bad.write_text(path.read_text().replace('method = "post"', 'method = "PUT"'))
+    refused = pixup(["provider", "add", str(bad), "--name", "bad"], env)
+    assert refused.returncode == 2 and "delete.method 'PUT'" in refused.stderr

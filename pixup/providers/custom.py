@@ -118,6 +118,9 @@ class Definition:
     hosts: list[str] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    # How the deletion URL is used: ShareX opens it with GET; a provider file may say more.
+    delete_method: str = "GET"
+    delete_data: str = ""  # a form-encoded body for the deletion request
 
     def to_toml(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"format": FORMAT, "title": self.title}
@@ -146,7 +149,9 @@ class Definition:
         links = _set(
             {"media": self.media_link, "thumbnail": self.thumbnail_link, "hosts": list(self.hosts)}
         )
-        return doc | _set({"links": links, "secrets": dict(self.secrets)})
+        delete = {"method": self.delete_method} if self.delete_method != "GET" else {}
+        delete |= _set({"data": self.delete_data})
+        return doc | _set({"links": links, "delete": delete, "secrets": dict(self.secrets)})
 
 
 def _set(values: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +166,9 @@ def from_toml(name: str, doc: Mapping[str, Any]) -> Definition:
     response = _table(doc, "response")
     limits = _table(doc, "limits")
     links = _table(doc, "links")
+    delete = _table(doc, "delete")
     _check_keys(doc, request, response, limits, links)
+    _no_unknown(delete, {"method", "data"}, "delete.")
     url = _str(request, "url", "request.url")
     if not url:
         raise ConfigError("request.url is missing")
@@ -200,6 +207,8 @@ def from_toml(name: str, doc: Mapping[str, Any]) -> Definition:
         hosts=[h.lower() for h in hosts],
         secrets=secrets,
         source=_str(doc, "source", "source"),
+        delete_method=_delete_method(delete),
+        delete_data=_str(delete, "data", "delete.data"),
     )
 
 
@@ -220,7 +229,17 @@ def _check_keys(
     limits: Mapping[str, Any],
     links: Mapping[str, Any],
 ) -> None:
-    known = {"format", "title", "source", "request", "response", "limits", "links", "secrets"}
+    known = {
+        "format",
+        "title",
+        "source",
+        "request",
+        "response",
+        "limits",
+        "links",
+        "delete",
+        "secrets",
+    }
     _no_unknown(doc, known, "")
     _no_unknown(
         request, {"method", "url", "body", "file_field", "data", "query", "headers", "fields"}, ""
@@ -240,6 +259,13 @@ def _choice(request: Mapping[str, Any], key: str, default: str, choices: tuple[s
     value = value.upper() if choices is METHODS else value.lower()
     if value not in choices:
         raise ConfigError(f"request.{key} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _delete_method(delete: Mapping[str, Any]) -> str:
+    value = _str(delete, "method", "delete.method", "GET").upper()
+    if value not in ("GET", "POST", "DELETE"):
+        raise ConfigError(f"delete.method {value!r} is not one of GET, POST, DELETE")
     return value
 
 
@@ -492,6 +518,17 @@ class CustomProvider(Provider):
             body = syntax.fill_data(data, d.body, params.filename, ctx.input or str).encode()
             headers.setdefault("Content-Type", f"application/{d.body}")
         return url, query, headers, fields, body
+
+    def build_delete(
+        self, target: Target, deletion_url: str, creds: Credentials | None
+    ) -> RequestSpec:
+        """The deletion URL with the provider file's method and body (GET, as ShareX)."""
+        from pixup.models import RequestSpec
+
+        d = self.definition
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if d.delete_data else {}
+        body = d.delete_data.encode() if d.delete_data else None
+        return RequestSpec(method=d.delete_method, url=deletion_url, headers=headers, body=body)
 
     def redirect_answers(self) -> bool:
         """ShareX's ``{responseurl}`` is the URL an upload was redirected to (Chevereto's

@@ -220,7 +220,11 @@ class SandboxApp:
                 Rule("/<media_id>", endpoint="media"),
                 Rule("/<name>.jpg", endpoint="imgur_thumb"),
                 Rule("/hosts/i/<item>", endpoint="host_media"),
-                Rule("/hosts/delete/<item>", endpoint="host_delete"),
+                Rule(
+                    "/hosts/delete/<item>",
+                    endpoint="host_delete",
+                    methods=["GET", "POST", "DELETE"],
+                ),
                 Rule("/hosts/<kind>", endpoint="host", methods=["GET", "POST", "PUT", "PATCH"]),
                 Rule("/_sandbox/hosts", endpoint="list_host_requests"),
                 Rule("/_sandbox/uploads", endpoint="list_uploads"),

@@ -287,6 +287,7 @@ def test_ctrl_c_stops_cleanly(box: Sandbox, env: dict[str, str], png: Path) -> N
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        bufsize=0,  # read a line, then communicate(): a buffered reader would keep the rest
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()  # one upload has finished
@@ -330,6 +331,7 @@ def test_ctrl_c_reports_and_records_every_upload_that_reached_the_server(
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        bufsize=0,  # read a line, then communicate(): a buffered reader would keep the rest
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()  # the first upload has finished; others are under way
@@ -365,6 +367,7 @@ def test_a_second_ctrl_c_abandons_at_once_and_names_what_was_under_way(
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        bufsize=0,  # read a line, then communicate(): a buffered reader would keep the rest
     )
     assert proc.stderr is not None
     deadline = time.monotonic() + 20
@@ -414,6 +417,7 @@ def test_what_is_checked_is_what_is_sent_on_every_attempt(
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        bufsize=0,  # read a line, then communicate(): a buffered reader would keep the rest
     )
     assert proc.stderr is not None
     assert b"trying again" in proc.stderr.readline()

@@ -37,12 +37,14 @@ def run(opts: DeleteOptions, out: Output, ctx: Context) -> int:
             ledger = Ledger.open(ctx.env)
         except HistoryUnavailable as exc:
             raise PixupError(f"the upload history cannot be read: {exc}") from None
-        records = [_record(ledger, t) for t in opts.targets]
-        if not opts.dry_run:
-            _confirm(records, opts, ctx)
-        for target, record in zip(opts.targets, records, strict=True):
-            codes.append(_one(target, record, ledger, opts, out, ctx))
-        ledger.close()
+        try:
+            records = [_record(ledger, t) for t in opts.targets]
+            if not opts.dry_run:
+                _confirm(records, opts, ctx)
+            for target, record in zip(opts.targets, records, strict=True):
+                codes.append(_one(target, record, ledger, opts, out, ctx))
+        finally:
+            ledger.close()
 
     code = run_guarded(out, action)
     return code or next((c for c in codes if c), 0)
